@@ -1,0 +1,1 @@
+"""Connectors: one package per data source, all implementing :class:`connectors.base.Source`."""

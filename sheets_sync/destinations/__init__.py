@@ -1,0 +1,1 @@
+"""Destinations a report is written to: the local .xlsx workbook and Google Sheets."""

@@ -1,0 +1,438 @@
+"""The canonical CRM model: the typed tables every source maps into and every metric reads.
+
+Metrics never look at vendor field names; connectors never compute metrics. Each table is a
+pandas DataFrame whose columns follow a :class:`TableSpec`:
+
+- ids (``*_id``) are strings namespaced by source (``"sfdc:0065g00000ABC"``) so that two CRMs
+  blend without collisions; :func:`namespaced` builds them;
+- datetimes are timezone-aware UTC (``datetime64[ns, UTC]``); reports convert to their own
+  time zone when they bucket by period;
+- money is a float column plus a ``currency`` column holding an ISO 4217 code;
+- dimension text (stage, channel, region...) is ``category`` for fast grouping; free text
+  (names, e-mails) is ``object``.
+
+:func:`conform` turns a source's frame into a canonical one: it coerces types, adds missing
+optional columns (reported as info), and raises :class:`~sheets_sync.errors.SchemaError` naming
+the source, table and column of every missing required column or unconvertible value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+from sheets_sync.errors import SchemaError
+from sheets_sync.issues import DataIssue, Severity
+
+
+class Kind(StrEnum):
+    """The logical type of a canonical column."""
+
+    ID = "id"  # namespaced identifier, object dtype
+    TEXT = "text"  # free text, object dtype
+    CATEGORY = "category"  # low-cardinality dimension, category dtype
+    NUMBER = "number"  # float64
+    INTEGER = "integer"  # nullable Int64
+    MONEY = "money"  # float64, paired with a ``currency`` column
+    DATETIME = "datetime"  # datetime64[ns, UTC]
+    BOOL = "bool"  # nullable boolean
+
+
+DEAL_STATUSES = ("open", "won", "lost")
+LEAD_STAGES = ("lead", "mql", "sql", "opportunity", "customer", "unqualified")
+ACTIVITY_TYPES = ("call", "email", "meeting", "task")
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of a canonical table."""
+
+    name: str
+    kind: Kind
+    required: bool = False
+    description: str = ""
+    allowed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One canonical table: its columns, primary key and meaning."""
+
+    name: str
+    primary_key: str
+    columns: tuple[ColumnSpec, ...]
+    description: str = ""
+
+    def column(self, name: str) -> ColumnSpec:
+        """Return the spec of column ``name``; raise ``KeyError`` if the table has none."""
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    @property
+    def names(self) -> list[str]:
+        """The column names in canonical order."""
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[str]:
+        """The names of the required columns."""
+        return [c.name for c in self.columns if c.required]
+
+
+def _c(
+    name: str, kind: Kind, required: bool = False, description: str = "", allowed=()
+) -> ColumnSpec:
+    return ColumnSpec(name, kind, required, description, tuple(allowed))
+
+
+_SOURCE = _c("source", Kind.CATEGORY, True, "Source system the row came from (e.g. sfdc, hubspot)")
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        TableSpec(
+            "deals",
+            "deal_id",
+            (
+                _c("deal_id", Kind.ID, True, "Namespaced deal / opportunity id"),
+                _SOURCE,
+                _c("name", Kind.TEXT, False, "Deal name"),
+                _c("pipeline", Kind.CATEGORY, False, "Sales pipeline the deal belongs to"),
+                _c("stage", Kind.CATEGORY, False, "Current stage name"),
+                _c("stage_order", Kind.INTEGER, False, "Position of the stage in its pipeline"),
+                _c("status", Kind.CATEGORY, True, "open, won or lost", DEAL_STATUSES),
+                _c("amount", Kind.MONEY, False, "Deal value in `currency`"),
+                _c("currency", Kind.CATEGORY, False, "ISO 4217 code of `amount`"),
+                _c("created_at", Kind.DATETIME, True, "When the deal was created"),
+                _c("close_date", Kind.DATETIME, False, "Actual close (won/lost) or expected"),
+                _c("probability", Kind.NUMBER, False, "Win probability, 0 to 1"),
+                _c("lead_source", Kind.CATEGORY, False, "Channel / lead source"),
+                _c("campaign", Kind.CATEGORY, False, "Campaign that sourced the deal"),
+                _c("product", Kind.CATEGORY, False, "Main product"),
+                _c("deal_type", Kind.CATEGORY, False, "new, renewal or expansion"),
+                _c("owner_id", Kind.ID, False, "Namespaced owner (rep) id"),
+                _c("account_id", Kind.ID, False, "Namespaced account id"),
+                _c("contact_id", Kind.ID, False, "Namespaced primary contact / lead id"),
+                _c("updated_at", Kind.DATETIME, False, "Last modification in the source"),
+            ),
+            "Opportunities / deals, one row per deal",
+        ),
+        TableSpec(
+            "deal_stage_history",
+            "history_id",
+            (
+                _c("history_id", Kind.ID, True, "Namespaced id of the stage change"),
+                _SOURCE,
+                _c("deal_id", Kind.ID, True, "Namespaced deal id"),
+                _c("stage", Kind.CATEGORY, True, "Stage entered"),
+                _c("stage_order", Kind.INTEGER, False, "Position of that stage"),
+                _c("entered_at", Kind.DATETIME, True, "When the deal entered the stage"),
+                _c("amount", Kind.MONEY, False, "Deal amount at that moment"),
+            ),
+            "One row per stage a deal entered",
+        ),
+        TableSpec(
+            "leads",
+            "lead_id",
+            (
+                _c("lead_id", Kind.ID, True, "Namespaced lead / contact id"),
+                _SOURCE,
+                _c("name", Kind.TEXT, False, "Person's name"),
+                _c("email", Kind.TEXT, False, "E-mail address"),
+                _c("company", Kind.TEXT, False, "Company name as entered"),
+                _c("status", Kind.CATEGORY, False, "Lifecycle stage", LEAD_STAGES),
+                _c("channel", Kind.CATEGORY, False, "Lead source / original channel"),
+                _c("campaign", Kind.CATEGORY, False, "Campaign"),
+                _c("created_at", Kind.DATETIME, True, "When the lead was created"),
+                _c("mql_at", Kind.DATETIME, False, "When it became marketing-qualified"),
+                _c("sql_at", Kind.DATETIME, False, "When it became sales-qualified"),
+                _c("converted_at", Kind.DATETIME, False, "When it became a customer / deal"),
+                _c("converted_deal_id", Kind.ID, False, "Deal it converted into"),
+                _c("account_id", Kind.ID, False, "Account it belongs or converted to"),
+                _c("owner_id", Kind.ID, False, "Owner"),
+                _c("country", Kind.CATEGORY, False, "Country"),
+                _c("region", Kind.CATEGORY, False, "Region"),
+                _c("first_response_at", Kind.DATETIME, False, "First sales touch"),
+            ),
+            "Leads and contacts with their lifecycle",
+        ),
+        TableSpec(
+            "accounts",
+            "account_id",
+            (
+                _c("account_id", Kind.ID, True, "Namespaced account id"),
+                _SOURCE,
+                _c("name", Kind.TEXT, False, "Company name"),
+                _c("domain", Kind.TEXT, False, "Web domain"),
+                _c("industry", Kind.CATEGORY, False, "Industry / sector"),
+                _c("segment", Kind.CATEGORY, False, "Customer segment (SMB, Mid-market...)"),
+                _c("region", Kind.CATEGORY, False, "Sales region"),
+                _c("country", Kind.CATEGORY, False, "Country"),
+                _c("employees", Kind.INTEGER, False, "Number of employees"),
+                _c("annual_revenue", Kind.MONEY, False, "Annual revenue"),
+                _c("owner_id", Kind.ID, False, "Account owner"),
+                _c("created_at", Kind.DATETIME, False, "When the account was created"),
+                _c("customer_since", Kind.DATETIME, False, "Start of the customer relationship"),
+                _c("churned_at", Kind.DATETIME, False, "End of the relationship, if churned"),
+                _c("mrr", Kind.MONEY, False, "Monthly recurring revenue while a customer"),
+                _c("currency", Kind.CATEGORY, False, "ISO 4217 code of the money columns"),
+            ),
+            "Companies / accounts / customers",
+        ),
+        TableSpec(
+            "owners",
+            "owner_id",
+            (
+                _c("owner_id", Kind.ID, True, "Namespaced user id"),
+                _SOURCE,
+                _c("name", Kind.TEXT, True, "Full name"),
+                _c("email", Kind.TEXT, False, "E-mail"),
+                _c("team", Kind.CATEGORY, False, "Team"),
+                _c("manager", Kind.CATEGORY, False, "Manager's name"),
+                _c("region", Kind.CATEGORY, False, "Region / office"),
+                _c("active", Kind.BOOL, False, "Whether the user is active"),
+            ),
+            "Users who own records (reps, managers), with team and region",
+        ),
+        TableSpec(
+            "activities",
+            "activity_id",
+            (
+                _c("activity_id", Kind.ID, True, "Namespaced activity id"),
+                _SOURCE,
+                _c("type", Kind.CATEGORY, True, "call, email, meeting or task", ACTIVITY_TYPES),
+                _c("occurred_at", Kind.DATETIME, True, "When it happened / is due"),
+                _c("owner_id", Kind.ID, False, "Who did it"),
+                _c("deal_id", Kind.ID, False, "Related deal"),
+                _c("account_id", Kind.ID, False, "Related account"),
+                _c("lead_id", Kind.ID, False, "Related lead / contact"),
+                _c("completed", Kind.BOOL, False, "Whether it is done"),
+            ),
+            "Calls, e-mails, meetings and tasks",
+        ),
+        TableSpec(
+            "tickets",
+            "ticket_id",
+            (
+                _c("ticket_id", Kind.ID, True, "Namespaced ticket / case id"),
+                _SOURCE,
+                _c("account_id", Kind.ID, False, "Customer account"),
+                _c("owner_id", Kind.ID, False, "Agent"),
+                _c("opened_at", Kind.DATETIME, True, "When it was opened"),
+                _c("first_response_at", Kind.DATETIME, False, "First agent response"),
+                _c("resolved_at", Kind.DATETIME, False, "When it was resolved"),
+                _c("priority", Kind.CATEGORY, False, "Priority"),
+                _c("status", Kind.CATEGORY, False, "Status"),
+                _c("channel", Kind.CATEGORY, False, "Channel it came in through"),
+                _c("satisfaction", Kind.NUMBER, False, "CSAT score, 1 to 5"),
+            ),
+            "Support tickets / cases",
+        ),
+        TableSpec(
+            "spend",
+            "spend_id",
+            (
+                _c("spend_id", Kind.ID, True, "Namespaced id of the spend line"),
+                _SOURCE,
+                _c("date", Kind.DATETIME, True, "Day the cost was incurred"),
+                _c("channel", Kind.CATEGORY, True, "Channel, matching leads.channel"),
+                _c("campaign", Kind.CATEGORY, False, "Campaign"),
+                _c("cost", Kind.MONEY, True, "Cost in `currency`"),
+                _c("currency", Kind.CATEGORY, False, "ISO 4217 code of `cost`"),
+            ),
+            "Marketing and sales spend by day, channel and campaign",
+        ),
+    )
+}
+
+TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
+
+_DTYPES = {
+    Kind.ID: "object",
+    Kind.TEXT: "object",
+    Kind.CATEGORY: "category",
+    Kind.NUMBER: "float64",
+    Kind.MONEY: "float64",
+    Kind.INTEGER: "Int64",
+    Kind.DATETIME: "datetime64[ns, UTC]",
+    Kind.BOOL: "boolean",
+}
+
+
+def dtype_of(kind: Kind) -> str:
+    """Return the pandas dtype string canonical columns of ``kind`` use."""
+    return _DTYPES[kind]
+
+
+def spec(table: str) -> TableSpec:
+    """Return the spec of canonical table ``table`` or raise a clear :class:`SchemaError`."""
+    try:
+        return TABLES[table]
+    except KeyError:
+        raise SchemaError(
+            f"unknown table {table!r}; canonical tables are: {', '.join(TABLE_NAMES)}"
+        ) from None
+
+
+def namespaced(source: str, ids: pd.Series) -> pd.Series:
+    """Prefix raw ids with ``source:``, keeping missing ids missing."""
+    text = ids.astype("string")
+    return (source + ":" + text).astype(object).where(text.notna(), None)
+
+
+def empty_frame(table: str) -> pd.DataFrame:
+    """Return an empty, correctly typed frame for ``table``."""
+    return pd.DataFrame(
+        {c.name: pd.Series(dtype=dtype_of(c.kind)) for c in spec(table).columns}  # type: ignore[call-overload]
+    )
+
+
+def _to_datetime(values: pd.Series) -> pd.Series:
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.tz_localize("UTC").astype("datetime64[ns, UTC]")
+    return pd.to_datetime(values, utc=True, errors="coerce", format="mixed").astype(
+        "datetime64[ns, UTC]"
+    )
+
+
+def _coerce(values: pd.Series, kind: Kind) -> pd.Series:
+    """Convert ``values`` to the dtype of ``kind``; unconvertible values become missing."""
+    if kind is Kind.DATETIME:
+        return _to_datetime(values)
+    if kind in (Kind.NUMBER, Kind.MONEY):
+        return pd.to_numeric(values, errors="coerce").astype("float64")
+    if kind is Kind.INTEGER:
+        nums = pd.to_numeric(values, errors="coerce")
+        whole = nums.where(nums.isna() | (nums == np.floor(nums)))
+        return whole.astype("Int64")
+    if kind is Kind.BOOL:
+        if pd.api.types.is_bool_dtype(values):
+            return values.astype("boolean")
+        text = values.astype("string").str.strip().str.lower()
+        mapped = text.map(
+            {"true": True, "1": True, "yes": True, "y": True, "t": True}
+            | {"false": False, "0": False, "no": False, "n": False, "f": False}
+        )
+        return mapped.astype("boolean")
+    if kind is Kind.CATEGORY:
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            return values
+        return values.astype("string").astype("category")
+    # ID and TEXT: python strings, missing as None
+    if values.dtype == object:
+        return values.where(values.notna(), None)
+    text = values.astype("string")
+    return text.astype(object).where(text.notna(), None)
+
+
+def conform(
+    table: str, frame: pd.DataFrame, source: str = ""
+) -> tuple[pd.DataFrame, list[DataIssue]]:
+    """Return ``frame`` typed as canonical ``table`` plus the issues found on the way.
+
+    Missing required columns and required values that are blank or unconvertible raise
+    :class:`SchemaError` naming the source, table, column and rows. Values of optional columns
+    that cannot be converted become missing and are reported as warnings with their row numbers
+    (0-based positions in ``frame``). Missing optional columns are added empty and reported as
+    info. Extra columns are kept unchanged after the canonical ones (custom fields).
+    """
+    tspec = spec(table)
+    where = f"{source}/{table}" if source else table
+    missing = [c for c in tspec.required if c not in frame.columns]
+    if missing:
+        raise SchemaError(
+            f"{where}: missing required column(s) {', '.join(missing)}; "
+            "map them in the source's mapping"
+        )
+    issues: list[DataIssue] = []
+    out: dict[str, pd.Series] = {}
+    frame = frame.reset_index(drop=True)
+    for col in tspec.columns:
+        if col.name not in frame.columns:
+            out[col.name] = pd.Series(
+                [None] * len(frame) if col.kind in (Kind.ID, Kind.TEXT) else pd.NA,
+                index=frame.index,
+                dtype=dtype_of(col.kind),  # type: ignore[call-overload]
+            )
+            issues.append(DataIssue(Severity.INFO, "column not provided", source, table, col.name))
+            continue
+        raw = frame[col.name]
+        typed = _coerce(raw, col.kind)
+        lost = typed.isna().to_numpy() & _present(raw)
+        if col.allowed:
+            bad = typed.notna() & ~typed.astype("string").isin(col.allowed)
+            lost |= bad.to_numpy(dtype=bool)
+            typed = typed.where(~bad)
+            if col.kind is Kind.CATEGORY:
+                typed = typed.astype("string").astype("category")
+        if col.required:
+            blank = typed.isna().to_numpy()
+            if blank.any():
+                rows = tuple(int(i) for i in np.flatnonzero(blank)[:50])
+                detail = DataIssue(
+                    Severity.ERROR,
+                    f"{int(blank.sum())} blank or invalid value(s) in a required column",
+                    source,
+                    table,
+                    col.name,
+                    rows,
+                    int(blank.sum()),
+                )
+                raise SchemaError(detail.describe())
+        elif lost.any():
+            rows = tuple(int(i) for i in np.flatnonzero(lost)[:50])
+            expected = f" (allowed: {', '.join(col.allowed)})" if col.allowed else ""
+            issues.append(
+                DataIssue(
+                    Severity.WARNING,
+                    f"{int(lost.sum())} value(s) could not be read as {col.kind}{expected}"
+                    " and were left blank",
+                    source,
+                    table,
+                    col.name,
+                    rows,
+                    int(lost.sum()),
+                )
+            )
+        out[col.name] = typed
+    extras = {c: frame[c] for c in frame.columns if c not in out}
+    result = pd.DataFrame({**out, **extras}, index=frame.index)
+    return result, issues
+
+
+def _present(raw: pd.Series) -> np.ndarray:
+    """True where ``raw`` holds a value that is not blank."""
+    present = raw.notna().to_numpy()
+    if raw.dtype == object or pd.api.types.is_string_dtype(raw):
+        blank = raw.astype("string").str.strip().fillna("").eq("").to_numpy(dtype=bool)
+        present &= ~blank
+    return present
+
+
+def concat_tables(frames: Iterable[pd.DataFrame], table: str) -> pd.DataFrame:
+    """Union canonical frames of one table, keeping canonical dtypes (categories merged)."""
+    parts = [f for f in frames if f is not None]
+    if not parts:
+        return empty_frame(table)
+    result = pd.concat(parts, ignore_index=True, sort=False)
+    for col in spec(table).columns:
+        if col.kind is Kind.CATEGORY and col.name in result.columns:
+            result[col.name] = result[col.name].astype("string").astype("category")
+        elif col.name in result.columns:
+            want = dtype_of(col.kind)
+            if str(result[col.name].dtype) != want:
+                result[col.name] = _coerce(result[col.name], col.kind)
+    return result
+
+
+def describe_model() -> Mapping[str, TableSpec]:
+    """Return the canonical model, for documentation and ``sheets-sync`` listings."""
+    return TABLES
