@@ -16,7 +16,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/sheets-sync demo --output out/demo.xlsx
+	$(BIN)/sheets-sync demo --output-dir out/demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,0 +1,182 @@
+"""The one function that performs a refresh.
+
+The CLI, the web service's "refresh now", the scheduler and the tests all call :func:`refresh`:
+read every source, blend, build the template's tabs, write them to the destination all or
+nothing, then commit the sources' cursors. Any failure raises a
+:class:`~sheets_sync.errors.SheetsSyncError` before the destination is touched or from the
+destination itself, and in both cases the previous report and cursors stay as they were.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from connectors.base import ProgressFn, ReadContext, SourceResult, no_progress
+from connectors.registry import build_source
+from sheets_sync.blend import blend
+from sheets_sync.config import RefreshConfig
+from sheets_sync.destinations.base import Destination, WriteResult
+from sheets_sync.document import Theme
+from sheets_sync.errors import ConfigError, SheetsSyncError, SourceError
+from sheets_sync.issues import DataIssue
+from sheets_sync.report import ReportSettings, RunSummary, build_workbook, status_tab
+from sheets_sync.state import CursorStore, FileCursorStore
+from sheets_sync.templates import Template, load_template
+
+
+@dataclass
+class RefreshResult:
+    """What a successful refresh did."""
+
+    location: str
+    template_id: str
+    started_at: datetime
+    finished_at: datetime
+    row_counts: dict[str, dict[str, int]]
+    issues: list[DataIssue]
+    source_requests: int
+    write: WriteResult
+    tabs: list[str] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        """Wall-clock duration of the refresh."""
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+def report_settings(config: RefreshConfig) -> ReportSettings:
+    """Turn the ``report:`` section of a config into builder settings."""
+    rc = config.report
+    base = Theme()
+    overrides = {k: v for k, v in rc.theme.model_dump().items() if v is not None}
+    if "logo" in overrides:
+        overrides["logo"] = str(config.resolve(overrides["logo"]))
+    theme = Theme(**{**base.__dict__, "title": rc.title or base.title, **overrides})
+    return ReportSettings(
+        title=rc.title or theme.title,
+        timezone=rc.timezone,
+        date_range=rc.range(),
+        comparison=None if rc.comparison == "none" else rc.comparison,
+        granularity=rc.granularity,
+        currency=rc.currency,
+        currency_rates=dict(rc.currency_rates),
+        theme=theme,
+        raw_data_max_rows=rc.raw_data_max_rows,
+        custom_metric_files=[config.resolve(p) for p in rc.custom_metrics],
+    )
+
+
+def build_destination(config: RefreshConfig) -> Destination:
+    """Instantiate the configured destination (no I/O happens here)."""
+    dest = config.destination
+    if dest.type == "xlsx":
+        from sheets_sync.destinations.xlsx import XlsxDestination
+
+        if not dest.path:
+            raise ConfigError("destination.path: required for an xlsx destination")
+        return XlsxDestination(config.resolve(dest.path))
+    from sheets_sync.destinations.gsheets import GoogleSheetsDestination
+
+    return GoogleSheetsDestination.from_options(dest.options)
+
+
+def load_report_template(config: RefreshConfig) -> Template:
+    """Load the config's template, accepting a bundled id or a path relative to the config."""
+    ref = config.report.template
+    if ref.endswith((".yaml", ".yml")):
+        return load_template(config.resolve(ref))
+    return load_template(ref)
+
+
+def read_sources(
+    config: RefreshConfig,
+    cursors: CursorStore,
+    started_at: datetime,
+    *,
+    full_refresh: bool = False,
+    progress: ProgressFn = no_progress,
+) -> list[tuple[str, SourceResult]]:
+    """Read every configured source; a failure names the source that failed."""
+    results: list[tuple[str, SourceResult]] = []
+    state_dir = config.resolve(config.state_dir)
+    for sc in config.sources:
+        options = {"base_dir": config.base_dir, **sc.options}
+        source = build_source(sc.type, sc.name, options)
+        context = ReadContext(
+            started_at=started_at,
+            cursors={} if full_refresh else cursors.load(sc.name),
+            full_refresh=full_refresh,
+            progress=progress,
+            cache_dir=str(Path(state_dir) / "cache" / sc.name),
+        )
+        progress(f"reading {sc.name}", 0, None)
+        try:
+            result = source.read(context)
+        except SheetsSyncError as err:
+            raise type(err)(f"source {sc.name!r}: {err}") from err
+        except Exception as err:
+            raise SourceError(f"source {sc.name!r} failed: {type(err).__name__}: {err}") from err
+        results.append((sc.name, result))
+    return results
+
+
+def refresh(
+    config: RefreshConfig,
+    *,
+    destination: Destination | None = None,
+    cursors: CursorStore | None = None,
+    full_refresh: bool = False,
+    now: datetime | None = None,
+    progress: ProgressFn = no_progress,
+) -> RefreshResult:
+    """Run one refresh of ``config`` end to end and return what it did.
+
+    ``now`` fixes the clock (date ranges, staleness checks); ``destination`` and ``cursors``
+    override the configured ones (the service passes its own).
+    """
+    started_at = now or datetime.now(UTC)
+    clock = time.monotonic()
+    template = load_report_template(config)
+    settings = report_settings(config)
+    target = destination or build_destination(config)
+    store = cursors or FileCursorStore(config.resolve(config.state_dir))
+
+    results = read_sources(config, store, started_at, full_refresh=full_refresh, progress=progress)
+    progress("blending", 0, None)
+    dataset = blend(results, channel_aliases=config.blend.channel_aliases or None)
+    progress("computing tabs", 0, None)
+    workbook = build_workbook(template, dataset, settings, started_at)
+    requests = sum(r.requests for _, r in results)
+    summary = RunSummary(
+        started_at=started_at,
+        finished_at=started_at + _elapsed(clock),
+        template_id=template.id,
+        status="ok",
+        row_counts=dataset.row_counts,
+        issues=list(dataset.issues),
+        requests=requests,
+        date_range=settings.date_range,
+        timezone=settings.timezone,
+    )
+    workbook.tabs.append(status_tab(summary))
+    progress("writing", 0, None)
+    written = target.write(workbook, progress)
+    store.commit({name: r.cursors for name, r in results if r.cursors})
+    return RefreshResult(
+        location=written.location,
+        template_id=template.id,
+        started_at=started_at,
+        finished_at=started_at + _elapsed(clock),
+        row_counts=dataset.row_counts,
+        issues=list(dataset.issues),
+        source_requests=requests,
+        write=written,
+        tabs=[t.name for t in workbook.tabs],
+    )
+
+
+def _elapsed(clock: float) -> timedelta:
+    return timedelta(seconds=time.monotonic() - clock)
