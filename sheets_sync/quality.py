@@ -1,0 +1,290 @@
+"""Data-quality checks on a blended dataset: the records that make KPIs wrong or incomplete.
+
+Each check in :data:`QUALITY_CHECKS` is a pure, vectorised function of a
+:class:`~sheets_sync.dataset.Dataset` and the report's ``now``; it returns the offending rows with
+readable columns: ``id``, ``source``, ``name``, the fields the rule looks at, and ``problem``
+(one sentence per row). :func:`run_check` runs one check by id and :func:`quality_summary` counts
+the offending rows of every check. The exact rules are documented in ``docs/blending.md``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from sheets_sync.dataset import Dataset
+from sheets_sync.errors import MetricError
+from sheets_sync.issues import Severity
+
+STALE_AFTER_DAYS = 90
+"""An open deal is stale when neither updated nor (without ``updated_at``) created for this long."""
+
+CheckFunction = Callable[[Dataset, pd.Timestamp], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class QualityCheck:
+    """One data-quality rule: how it is shown and the function that finds offending rows."""
+
+    id: str
+    label: str
+    description: str
+    severity: Severity
+    function: CheckFunction
+
+
+def _utc(now: datetime | pd.Timestamp) -> pd.Timestamp:
+    """Return ``now`` as a UTC timestamp; a naive value is taken to be UTC already."""
+    stamp = pd.Timestamp(now)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def _rows(
+    frame: pd.DataFrame,
+    id_column: str,
+    fields: Sequence[str],
+    problem: pd.Series | str,
+    extra: Mapping[str, pd.Series | str] | None = None,
+) -> pd.DataFrame:
+    """Shape offending rows as ``id, source, name, *fields, *extra, problem``."""
+    out = pd.DataFrame(
+        {
+            "id": frame[id_column].astype(object),
+            "source": frame["source"].astype(object),
+            "name": frame["name"] if "name" in frame.columns else None,
+        },
+        index=frame.index,
+    )
+    for field in fields:
+        out[field] = frame[field]
+    # Positional assignment: computed columns follow the row order of ``frame``.
+    for column, values in (extra or {}).items():
+        out[column] = values.array if isinstance(values, pd.Series) else values
+    out["problem"] = problem.array if isinstance(problem, pd.Series) else problem
+    return out.reset_index(drop=True)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Return ``values`` as Python strings, for building ``problem`` sentences row-wise."""
+    return values.astype(str)
+
+
+def _deals_with_status(dataset: Dataset, statuses: Sequence[str]) -> pd.DataFrame:
+    deals = dataset.table("deals")
+    return deals[deals["status"].isin(statuses).to_numpy(dtype=bool)]
+
+
+def _cross_source_duplicates(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
+    columns = ["id", "source", "name", "entity", "count", "record_ids", "problem"]
+    report = dataset.duplicates
+    if report.empty or "cross_source" not in report.columns:
+        return pd.DataFrame(columns=columns)
+    groups = report[report["cross_source"].astype(bool)]
+    out = pd.DataFrame(
+        {
+            "id": groups["key"],
+            "source": groups["sources"],
+            "name": groups["names"],
+            "entity": groups["entity"],
+            "count": groups["count"],
+            "record_ids": groups["record_ids"],
+        }
+    )
+    out["problem"] = (
+        "same " + out["entity"] + " in " + _text(out["count"]) + " records of " + out["source"]
+    )
+    return out.reset_index(drop=True)[columns]
+
+
+def _missing_owner(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
+    parts = []
+    for table, id_column, record in (
+        ("deals", "deal_id", "deal"),
+        ("accounts", "account_id", "account"),
+    ):
+        frame = dataset.table(table)
+        missing = frame[frame["owner_id"].isna().to_numpy(dtype=bool)]
+        parts.append(_rows(missing, id_column, [], f"{record} has no owner", {"record": record}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _missing_amount(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
+    deals = _deals_with_status(dataset, ("open", "won"))
+    amount = deals["amount"]
+    bad = deals[(amount.isna() | (amount == 0)).to_numpy(dtype=bool)]
+    what = np.where(bad["amount"].isna(), " deal has no amount", " deal has amount 0")
+    problem = _text(bad["status"]) + pd.Series(what, index=bad.index)
+    return _rows(bad, "deal_id", ["status", "stage", "amount", "currency"], problem)
+
+
+def _missing_close_date(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
+    deals = _deals_with_status(dataset, ("won", "lost"))
+    bad = deals[deals["close_date"].isna().to_numpy(dtype=bool)]
+    problem = _text(bad["status"]) + " deal has no close date"
+    return _rows(bad, "deal_id", ["status", "stage", "created_at", "close_date"], problem)
+
+
+def _orphan_deals(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
+    deals = dataset.table("deals")
+    account_ids = dataset.table("accounts")["account_id"]
+    owner_ids = dataset.table("owners")["owner_id"]
+    no_account = (deals["account_id"].notna() & ~deals["account_id"].isin(account_ids)).to_numpy(
+        dtype=bool
+    )
+    no_owner = (deals["owner_id"].notna() & ~deals["owner_id"].isin(owner_ids)).to_numpy(dtype=bool)
+    bad = no_account | no_owner
+    problem = np.select(
+        [no_account[bad] & no_owner[bad], no_account[bad]],
+        ["account and owner not found", "account not found"],
+        "owner not found",
+    )
+    return _rows(deals[bad], "deal_id", ["status", "account_id", "owner_id"], pd.Series(problem))
+
+
+def _stale_open_deals(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
+    deals = _deals_with_status(dataset, ("open",))
+    last = deals["updated_at"].fillna(deals["created_at"])
+    stale = (last < now - pd.Timedelta(days=STALE_AFTER_DAYS)).to_numpy(dtype=bool)
+    bad, last = deals[stale], last[stale]
+    days = (now - last).dt.days
+    problem = "open deal unchanged for " + _text(days) + " days"
+    extra = {"last_change": last, "days_unchanged": days}
+    return _rows(bad, "deal_id", ["stage", "amount", "owner_id"], problem, extra)
+
+
+def _past_due_open_deals(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
+    deals = _deals_with_status(dataset, ("open",))
+    bad = deals[(deals["close_date"] < now).to_numpy(dtype=bool)]
+    days = (now - bad["close_date"]).dt.days
+    problem = "expected close date passed " + _text(days) + " days ago"
+    extra = {"days_past_due": days}
+    return _rows(bad, "deal_id", ["stage", "amount", "close_date", "owner_id"], problem, extra)
+
+
+def _owners_without_deals(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
+    owners = dataset.table("owners")
+    inactive = owners["active"].eq(False).fillna(False).to_numpy(dtype=bool)
+    idle = ~owners["owner_id"].isin(dataset.table("deals")["owner_id"]).to_numpy(dtype=bool)
+    bad = owners[idle & ~inactive]
+    return _rows(bad, "owner_id", ["email", "team", "active"], "owner has no deals")
+
+
+def _leads_without_channel(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
+    leads = dataset.table("leads")
+    bad = leads[leads["channel"].isna().to_numpy(dtype=bool)]
+    return _rows(bad, "lead_id", ["email", "status", "created_at"], "lead has no channel")
+
+
+def _check(
+    id: str, label: str, description: str, severity: Severity, function: CheckFunction
+) -> tuple[str, QualityCheck]:
+    return id, QualityCheck(id, label, description, severity, function)
+
+
+QUALITY_CHECKS: Mapping[str, QualityCheck] = dict(
+    (
+        _check(
+            "cross_source_duplicates",
+            "Cross-source duplicates",
+            "People (same normalised e-mail) or companies (same domain) held by several sources",
+            Severity.WARNING,
+            _cross_source_duplicates,
+        ),
+        _check(
+            "missing_owner",
+            "Missing owner",
+            "Deals and accounts without an owner",
+            Severity.WARNING,
+            _missing_owner,
+        ),
+        _check(
+            "missing_amount",
+            "Missing amount",
+            "Open and won deals whose amount is blank or 0",
+            Severity.WARNING,
+            _missing_amount,
+        ),
+        _check(
+            "missing_close_date",
+            "Missing close date",
+            "Won and lost deals without a close date",
+            Severity.WARNING,
+            _missing_close_date,
+        ),
+        _check(
+            "orphan_deals",
+            "Orphan deals",
+            "Deals whose account or owner id is set but not found",
+            Severity.WARNING,
+            _orphan_deals,
+        ),
+        _check(
+            "stale_open_deals",
+            "Stale open deals",
+            f"Open deals not updated (or, without an update time, created) in "
+            f"{STALE_AFTER_DAYS} days",
+            Severity.INFO,
+            _stale_open_deals,
+        ),
+        _check(
+            "past_due_open_deals",
+            "Past-due open deals",
+            "Open deals whose expected close date has passed",
+            Severity.WARNING,
+            _past_due_open_deals,
+        ),
+        _check(
+            "owners_without_deals",
+            "Owners without deals",
+            "Active (or unknown-status) owners who own no deal",
+            Severity.INFO,
+            _owners_without_deals,
+        ),
+        _check(
+            "leads_without_channel",
+            "Leads without channel",
+            "Leads with no channel / lead source, so no cost or channel can be attributed",
+            Severity.INFO,
+            _leads_without_channel,
+        ),
+    )
+)
+"""Every data-quality check, by id, in the order reports list them."""
+
+
+def get_check(check_id: str) -> QualityCheck:
+    """Return the check ``check_id``; raise :class:`MetricError` naming the valid ids."""
+    try:
+        return QUALITY_CHECKS[check_id]
+    except KeyError:
+        close = difflib.get_close_matches(str(check_id), list(QUALITY_CHECKS), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise MetricError(
+            f"unknown quality check {check_id!r}{hint}; valid checks are: "
+            f"{', '.join(QUALITY_CHECKS)}"
+        ) from None
+
+
+def run_check(check_id: str, dataset: Dataset, now: datetime | pd.Timestamp) -> pd.DataFrame:
+    """Return the rows of ``dataset`` that fail check ``check_id`` as of ``now``."""
+    return get_check(check_id).function(dataset, _utc(now))
+
+
+def quality_summary(dataset: Dataset, now: datetime | pd.Timestamp) -> pd.DataFrame:
+    """Return one row per check: ``check`` (id), ``description``, ``severity``, ``count``."""
+    stamp = _utc(now)
+    rows = [
+        {
+            "check": check.id,
+            "description": check.description,
+            "severity": str(check.severity),
+            "count": len(check.function(dataset, stamp)),
+        }
+        for check in QUALITY_CHECKS.values()
+    ]
+    return pd.DataFrame(rows, columns=["check", "description", "severity", "count"])
