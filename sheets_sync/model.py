@@ -358,7 +358,7 @@ def conform(
     for col in tspec.columns:
         if col.name not in frame.columns:
             out[col.name] = pd.Series(
-                [None] * len(frame) if col.kind in (Kind.ID, Kind.TEXT) else pd.NA,
+                [None] * len(frame),  # a scalar pd.NA cannot fill a float64 column
                 index=frame.index,
                 dtype=dtype_of(col.kind),  # type: ignore[call-overload]
             )
