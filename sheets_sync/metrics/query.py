@@ -76,3 +76,5 @@ class Query:
     currency: str | None = None
     sort: str | None = None
     limit: int | None = None
+    #: Report-currency units per one unit of each foreign currency, e.g. {"USD": 0.92}.
+    currency_rates: Mapping[str, float] = field(default_factory=dict)

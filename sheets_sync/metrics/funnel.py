@@ -1,0 +1,101 @@
+"""Stage-to-stage funnel from deal stage history.
+
+For every (pipeline, stage) entered in the range, :func:`stage_funnel` reports how many distinct
+deals entered it, the share of those that later reached a stage with a higher ``stage_order``
+(missing for the last stage of a pipeline), and the mean days deals spent in it before their next
+stage change (deals still in the stage are left out of that mean). Query filters apply to the
+deals (through the deal's dimensions); the query's metrics, dimensions and granularity are
+ignored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from sheets_sync.dataset import Dataset
+from sheets_sync.metrics.evaluate import matches, with_missing
+from sheets_sync.metrics.periods import resolve_range
+from sheets_sync.metrics.query import Query
+from sheets_sync.metrics.tables import metric_table
+
+COLUMNS = [
+    "pipeline",
+    "stage",
+    "stage_order",
+    "deals_entered",
+    "conversion_to_next",
+    "avg_days_in_stage",
+]
+
+
+def stage_funnel(
+    dataset: Dataset, query: Query, now: datetime | pd.Timestamp | None = None
+) -> pd.DataFrame:
+    """The stage funnel of the deals that entered stages in the query's range."""
+    history = dataset.table("deal_stage_history")
+    if history.empty:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in COLUMNS}).astype(
+            {"pipeline": object, "stage": object}
+        )
+    start, end = resolve_range(query.date_range, query.timezone, now)
+    deals = metric_table(dataset, "deals")
+    keep = np.ones(len(deals), dtype=bool)
+    for dim, wanted in query.filters.items():
+        keep &= matches(deals.dimension(dim), wanted)
+    index = pd.Index(deals.frame["deal_id"])
+    position = index.get_indexer(history["deal_id"])
+    pipelines = deals.codes("pipeline") if deals.has_column("pipeline") else None
+    frame = pd.DataFrame(
+        {
+            "deal_id": history["deal_id"].to_numpy(),
+            "stage": history["stage"].astype(object).to_numpy(),
+            "stage_order": pd.to_numeric(history["stage_order"], errors="coerce")
+            .astype(float)
+            .to_numpy(),
+            "entered_at": pd.to_datetime(history["entered_at"], utc=True).array,
+            "pipeline": _labels_at(pipelines, position),
+            "kept": np.where(position >= 0, keep[np.clip(position, 0, None)], False),
+        }
+    )
+    frame = frame.sort_values(["deal_id", "entered_at"], kind="stable")
+    by_deal = frame.groupby("deal_id", sort=False)
+    frame["next_at"] = by_deal["entered_at"].shift(-1)
+    # The highest stage reached after each entry: a reversed running max, shifted by one.
+    backwards = frame.iloc[::-1]
+    running = backwards.groupby("deal_id", sort=False)["stage_order"].cummax()
+    frame["max_later"] = running.groupby(backwards["deal_id"], sort=False).shift(1)
+    entered = frame["entered_at"]
+    in_range = frame["kept"] & (entered >= start) & (entered < end)
+    rows = frame[in_range].copy()
+    rows["days"] = (rows["next_at"] - rows["entered_at"]) / pd.Timedelta(days=1)
+    rows["advanced"] = rows["max_later"] > rows["stage_order"]
+    grouped = rows.groupby(["pipeline", "stage"], dropna=False, sort=False)
+    out = grouped.agg(
+        stage_order=("stage_order", "median"),
+        deals_entered=("deal_id", "nunique"),
+        advanced=("advanced", "sum"),
+        avg_days_in_stage=("days", "mean"),
+    ).reset_index()
+    distinct_advanced = (
+        rows[rows["advanced"]].groupby(["pipeline", "stage"], dropna=False)["deal_id"].nunique()
+    )
+    out["advanced"] = pd.MultiIndex.from_frame(out[["pipeline", "stage"]]).map(
+        distinct_advanced.to_dict().get
+    )
+    out["conversion_to_next"] = out["advanced"].fillna(0).astype(float) / out["deals_entered"]
+    last = out.groupby("pipeline", dropna=False)["stage_order"].transform("max")
+    out.loc[out["stage_order"] >= last, "conversion_to_next"] = np.nan
+    out = out.sort_values(["pipeline", "stage_order", "stage"], kind="stable", na_position="last")
+    out["deals_entered"] = out["deals_entered"].astype(float)
+    return out[COLUMNS].reset_index(drop=True)
+
+
+def _labels_at(codes, position: np.ndarray) -> np.ndarray:
+    if codes is None:
+        return np.full(len(position), None, dtype=object)
+    labels = with_missing(codes.labels)
+    picked = np.where(position >= 0, codes.codes[np.clip(position, 0, None)], -1)
+    return labels[picked]

@@ -1,0 +1,249 @@
+"""Metric-ready views of canonical tables: dimension codes, timestamps as integers, joins done once.
+
+The engine never groups on strings or joins per query. For each table it needs, a
+:class:`MetricTable` holds, computed lazily and cached in ``dataset.cache``:
+
+- every dimension as integer codes plus its labels (``-1`` means missing), with owner and account
+  attributes joined in through ``owner_id`` / ``account_id``;
+- datetime columns as ``int64`` nanoseconds since the epoch (UTC), missing as ``NAT``;
+- any other column (custom fields included) factorised on first use.
+
+``region`` is the owner's region when the row has an owner whose region is known, otherwise the
+row's own region (leads, accounts) or its account's region (deals, activities, tickets).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sheets_sync.dataset import Dataset
+from sheets_sync.errors import MetricError
+from sheets_sync.metrics.query import DIMENSIONS
+
+NAT = np.iinfo(np.int64).min
+
+_OWNER_DIMS = {"owner": "name", "team": "team", "manager": "manager"}
+_ACCOUNT_DIMS = {"segment": "segment", "industry": "industry", "country": "country"}
+
+# How each dimension is reached from each table: ("col", column) reads the table's own column,
+# ("owner", attr) / ("account", attr) join the owner / account, ("region", fallback) coalesces.
+ROUTES: dict[str, dict[str, tuple[str, str]]] = {
+    "deals": {
+        "source": ("col", "source"),
+        "channel": ("col", "lead_source"),
+        "campaign": ("col", "campaign"),
+        "region": ("region", "account"),
+        "stage": ("col", "stage"),
+        "pipeline": ("col", "pipeline"),
+        "product": ("col", "product"),
+        "deal_type": ("col", "deal_type"),
+        **{d: ("owner", a) for d, a in _OWNER_DIMS.items()},
+        **{d: ("account", a) for d, a in _ACCOUNT_DIMS.items()},
+    },
+    "leads": {
+        "source": ("col", "source"),
+        "channel": ("col", "channel"),
+        "campaign": ("col", "campaign"),
+        "region": ("region", "own"),
+        "country": ("col", "country"),
+        "stage": ("col", "status"),
+        "segment": ("account", "segment"),
+        "industry": ("account", "industry"),
+        **{d: ("owner", a) for d, a in _OWNER_DIMS.items()},
+    },
+    "accounts": {
+        "source": ("col", "source"),
+        "region": ("region", "own"),
+        "country": ("col", "country"),
+        "segment": ("col", "segment"),
+        "industry": ("col", "industry"),
+        **{d: ("owner", a) for d, a in _OWNER_DIMS.items()},
+    },
+    "activities": {
+        "source": ("col", "source"),
+        "activity_type": ("col", "type"),
+        "region": ("region", "account"),
+        **{d: ("owner", a) for d, a in _OWNER_DIMS.items()},
+        **{d: ("account", a) for d, a in _ACCOUNT_DIMS.items()},
+    },
+    "tickets": {
+        "source": ("col", "source"),
+        "channel": ("col", "channel"),
+        "priority": ("col", "priority"),
+        "region": ("region", "account"),
+        **{d: ("owner", a) for d, a in _OWNER_DIMS.items()},
+        **{d: ("account", a) for d, a in _ACCOUNT_DIMS.items()},
+    },
+    "spend": {
+        "source": ("col", "source"),
+        "channel": ("col", "channel"),
+        "campaign": ("col", "campaign"),
+    },
+    "deal_stage_history": {
+        "source": ("col", "source"),
+        "stage": ("col", "stage"),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Codes:
+    """A column as integer codes into ``labels``; ``-1`` marks a missing value."""
+
+    codes: np.ndarray
+    labels: np.ndarray
+
+
+def encode(values: pd.Series) -> Codes:
+    """Encode any column as :class:`Codes` (categoricals reuse their own codes)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return Codes(
+            np.asarray(values.cat.codes, dtype=np.int64), np.asarray(values.cat.categories)
+        )
+    codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+    return Codes(codes.astype(np.int64), np.asarray(uniques))
+
+
+def _lookup(keys: pd.Series, index: pd.Index) -> np.ndarray:
+    """Positions of ``keys`` in the unique ``index``; ``-1`` where absent or missing."""
+    if len(index) == 0 or len(keys) == 0:
+        return np.full(len(keys), -1, dtype=np.int64)
+    return np.asarray(index.get_indexer(keys), dtype=np.int64)
+
+
+def _through(position: np.ndarray, attr: Codes) -> Codes:
+    """Follow a join: the attribute codes of the joined row at ``position`` (-1 stays -1)."""
+    codes = np.append(attr.codes, -1)[position]  # position -1 picks the trailing -1
+    return Codes(codes.astype(np.int64), attr.labels)
+
+
+def _coalesce(first: Codes, second: Codes) -> Codes:
+    """``first`` where it has a value, else ``second``, over the union of their labels."""
+    labels = pd.Index(first.labels).append(pd.Index(second.labels)).unique().sort_values()
+    remap_a = np.append(labels.get_indexer(pd.Index(first.labels)), -1).astype(np.int64)
+    remap_b = np.append(labels.get_indexer(pd.Index(second.labels)), -1).astype(np.int64)
+    a = remap_a[first.codes]  # code -1 indexes the appended -1
+    b = remap_b[second.codes]
+    return Codes(np.where(a >= 0, a, b), np.asarray(labels))
+
+
+@dataclass
+class MetricTable:
+    """One canonical table prepared for metrics; see the module docstring."""
+
+    name: str
+    frame: pd.DataFrame
+    dataset: Dataset
+    source_id: int = 0
+    _codes: dict[str, Codes] = field(default_factory=dict)
+    _times: dict[str, np.ndarray] = field(default_factory=dict)
+    _joins: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def has_column(self, column: str) -> bool:
+        """Whether the table has ``column`` (canonical or custom)."""
+        return column in self.frame.columns
+
+    def column(self, column: str) -> pd.Series:
+        """The raw column, or a :class:`MetricError` naming the table and close matches."""
+        if column not in self.frame.columns:
+            raise MetricError(
+                f"table {self.name} has no column {column!r}{suggest(column, self.frame.columns)}"
+            )
+        return self.frame[column]
+
+    def times(self, column: str) -> np.ndarray:
+        """A datetime column as int64 UTC nanoseconds, missing as :data:`NAT`."""
+        if column not in self._times:
+            values = self.column(column)
+            if not isinstance(values.dtype, pd.DatetimeTZDtype):
+                values = pd.to_datetime(values, utc=True, errors="coerce")
+            self._times[column] = values.array.asi8.astype(np.int64, copy=False)  # type: ignore[attr-defined]
+        return self._times[column]
+
+    def codes(self, column: str) -> Codes:
+        """The raw column ``column`` encoded as :class:`Codes`."""
+        if column not in self._codes:
+            self._codes[column] = encode(self.column(column))
+        return self._codes[column]
+
+    def dimension(self, dim: str) -> Codes:
+        """The codes of dimension ``dim`` for every row, joining owners / accounts if needed."""
+        key = f"dim:{dim}"
+        if key in self._codes:
+            return self._codes[key]
+        route = ROUTES.get(self.name, {}).get(dim)
+        if route is None:
+            if dim in DIMENSIONS:
+                reachable = ", ".join(sorted(ROUTES.get(self.name, {})))
+                raise MetricError(
+                    f"dimension {dim!r} does not apply to table {self.name}; "
+                    f"its dimensions are: {reachable}, period, or one of its columns"
+                )
+            if dim not in self.frame.columns:
+                known = [*ROUTES.get(self.name, {}), *self.frame.columns, "period"]
+                raise MetricError(
+                    f"unknown dimension {dim!r} for table {self.name}{suggest(dim, known)}"
+                )
+            result = self.codes(dim)
+        else:
+            result = self._route(*route)
+        self._codes[key] = result
+        return result
+
+    def _route(self, kind: str, arg: str) -> Codes:
+        if kind == "col":
+            return self.codes(arg)
+        if kind == "owner":
+            return self._joined("owners", "owner_id", arg)
+        if kind == "account":
+            return self._joined("accounts", "account_id", arg)
+        # region: the owner's region, else the row's (or its account's) own region
+        own = (
+            self.codes("region")
+            if arg == "own"
+            else self._joined("accounts", "account_id", "region")
+        )
+        return _coalesce(self._joined("owners", "owner_id", "region"), own)
+
+    def _joined(self, other: str, key: str, attr: str) -> Codes:
+        """Codes of ``other.attr`` for the row referenced by this table's ``key``."""
+        if key not in self.frame.columns:
+            return Codes(np.full(len(self), -1, dtype=np.int64), np.array([], dtype=object))
+        target = metric_table(self.dataset, other)
+        if key not in self._joins:
+            ids = target.frame[key].dropna().drop_duplicates()
+            index = pd.Index(ids.to_numpy(dtype=object))
+            positions = _lookup(self.frame[key], index)
+            # Map positions in the de-duplicated ids back to row positions of the target table.
+            rows = np.append(ids.index.to_numpy(dtype=np.int64), -1)
+            self._joins[key] = rows[positions]  # position -1 picks the trailing -1
+        if not target.has_column(attr):
+            return Codes(np.full(len(self), -1, dtype=np.int64), np.array([], dtype=object))
+        return _through(self._joins[key], target.codes(attr))
+
+
+def metric_table(dataset: Dataset, name: str) -> MetricTable:
+    """The cached :class:`MetricTable` of ``dataset``'s table ``name``."""
+    cache = dataset.cache.setdefault("metrics.tables", {})
+    cached = cache.get(name)
+    # A replaced frame (same dataset, new data) invalidates the prepared view.
+    if cached is None or cached.source_id != id(dataset.table(name)):
+        frame = dataset.table(name).reset_index(drop=True)
+        cached = MetricTable(name, frame, dataset, id(dataset.table(name)))
+        cache[name] = cached
+    return cached
+
+
+def suggest(name: str, candidates) -> str:
+    """``"; did you mean 'x'?"`` listing close matches of ``name``, or an empty string."""
+    close = difflib.get_close_matches(name, [str(c) for c in candidates], n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
