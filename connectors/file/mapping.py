@@ -85,7 +85,10 @@ class Condition(BaseModel):
     on: str | None = None
     key: str | None = None
 
-    _on_key = model_validator(mode="before")(classmethod(lambda cls, data: _yaml_on(data)))
+    @model_validator(mode="before")
+    @classmethod
+    def _on_key(cls, data: Any) -> Any:
+        return _yaml_on(data)
 
     @model_validator(mode="after")
     def _one_subject(self) -> Condition:
