@@ -128,3 +128,14 @@ def _error_file(path, text: str) -> str:
     with pytest.raises(ConfigError) as err:
         load_mapping(path)
     return str(err.value)
+
+
+@pytest.mark.parametrize(
+    "name", ["maven_crm.yaml", "olist_funnel.yaml", "telco_churn.yaml", "generic_crm.yaml"]
+)
+def test_example_mappings_validate(name):
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[3] / "examples" / "mappings"
+    mapping = load_mapping(folder / name)
+    assert mapping.tables and mapping.files
