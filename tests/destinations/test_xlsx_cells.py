@@ -12,7 +12,7 @@ import pytest
 
 from sheets_sync.destinations.xlsx import XlsxDestination
 from sheets_sync.destinations.xlsx_styles import currency_format
-from sheets_sync.document import Tab, Table, TabKind, Theme, Workbook
+from sheets_sync.document import Tab, TabKind, Table, Theme, Workbook
 from sheets_sync.errors import DestinationError
 from sheets_sync.layout import layout_tab
 from tests.destinations.xlsx_samples import THEME, data_tab, report_tab, sample_workbook
@@ -202,6 +202,6 @@ def test_missing_logo_is_a_warning_and_a_readable_logo_is_embedded(tmp_path):
 
 
 def test_bad_theme_colour_is_a_clear_error(tmp_path):
-    with pytest.raises(DestinationError, match="primary_color 'blue'.*#RRGGBB"):
+    with pytest.raises(DestinationError, match=r"primary_color 'blue'.*#RRGGBB"):
         XlsxDestination(tmp_path / "x.xlsx").write(sample_workbook(Theme(primary_color="blue")))
     assert not (tmp_path / "x.xlsx").exists()

@@ -11,8 +11,8 @@ from sheets_sync.document import (
     ColumnFormat,
     Fmt,
     Tab,
-    Table,
     TabKind,
+    Table,
     Theme,
     Workbook,
 )
