@@ -1,0 +1,110 @@
+"""Raw-data tabs: one canonical table, blended across sources, newest rows first.
+
+Values stay typed (tz-aware datetimes are kept; the destination converts them to the report's
+time zone); categories become plain text; ``owner_name`` / ``account_name`` are looked up from
+the owners and accounts tables. Rows beyond the cap are cut and ``truncated_from`` records the
+full count.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sheets_sync.dataset import Dataset
+from sheets_sync.document import ColumnFormat, Fmt, Tab, TabKind, Table
+from sheets_sync.model import TABLES, Kind
+from sheets_sync.report.context import BuildContext
+from sheets_sync.report.headers import plain_values, readable
+from sheets_sync.templates.schema import RawDataTab
+from sheets_sync.templates.validate import LOOKUP_COLUMNS
+
+_LOOKUP_HEADERS = {"owner_name": "Owner", "account_name": "Account"}
+_LOOKUP_TABLES = {"owner_name": "owners", "account_name": "accounts"}
+_FORMATS = {
+    Kind.DATETIME: Fmt.DATETIME,
+    Kind.NUMBER: Fmt.NUMBER,
+    Kind.INTEGER: Fmt.INTEGER,
+    Kind.BOOL: Fmt.BOOL,
+}
+
+
+def raw_data_tab(spec: RawDataTab, ctx: BuildContext) -> Tab:
+    """The DATA tab of ``spec``: chosen columns, readable headers, capped at the row limit."""
+    source = ctx.dataset.table(spec.table).reset_index(drop=True)
+    columns = list(spec.columns or TABLES[spec.table].names)
+    frame = pd.DataFrame(index=source.index)
+    for column in columns:
+        if column in LOOKUP_COLUMNS:
+            frame[column] = _lookup(ctx.dataset, source, column)
+        else:
+            frame[column] = source[column]
+    for column in spec.custom_columns:
+        frame[column] = source[column] if column in source.columns else None
+    frame = _sorted(frame, source, spec)
+    limit = min(x for x in (spec.max_rows, ctx.settings.raw_data_max_rows) if x is not None)
+    total = len(frame)
+    shown = plain_values(frame.head(limit).reset_index(drop=True))
+    formats = {_header(c): _format(spec.table, c, shown) for c in shown.columns}
+    shown.columns = [_header(c) for c in shown.columns]
+    missing = [c for c in spec.custom_columns if c not in source.columns]
+    notes = []
+    if total == 0:
+        notes.append(f"No {spec.table} rows from any source.")
+    if missing:
+        notes.append(f"Not provided by any source: {', '.join(missing)}.")
+    table = Table(
+        id=f"raw_{spec.table}",
+        frame=shown,
+        formats=formats,
+        note=" ".join(notes) or None,
+        truncated_from=total if total > len(shown) else None,
+    )
+    return Tab(spec.name, TabKind.DATA, title=spec.title, tables=[table])
+
+
+def _lookup(dataset: Dataset, source: pd.DataFrame, column: str) -> pd.Series:
+    """The name of each row's owner / account, looked up by id across sources."""
+    other = dataset.table(_LOOKUP_TABLES[column])
+    id_column = LOOKUP_COLUMNS[column]
+    names = other.drop_duplicates(id_column).set_index(id_column)["name"]
+    return source[id_column].map(names).astype(object)
+
+
+def _sorted(frame: pd.DataFrame, source: pd.DataFrame, spec: RawDataTab) -> pd.DataFrame:
+    """Sort by ``spec.sort`` (``-`` for descending), else by the table's first date, newest
+    first, so a capped tab keeps the most recent rows."""
+    if spec.sort:
+        key, ascending = spec.sort.removeprefix("-"), not spec.sort.startswith("-")
+    else:
+        dates = [c.name for c in TABLES[spec.table].columns if c.kind is Kind.DATETIME]
+        if not dates:
+            return frame
+        key, ascending = dates[0], False
+    order = source[key].sort_values(ascending=ascending, na_position="last", kind="stable")
+    return frame.loc[order.index]
+
+
+def _header(column: str) -> str:
+    return _LOOKUP_HEADERS.get(column) or readable(column)
+
+
+def _format(table: str, column: str, frame: pd.DataFrame) -> ColumnFormat:
+    spec = TABLES[table]
+    if column not in spec.names:
+        return ColumnFormat(Fmt.TEXT) if column in _LOOKUP_HEADERS else _guess(frame[column])
+    kind = spec.column(column).kind
+    if column == "probability":
+        return ColumnFormat(Fmt.PERCENT)
+    if kind is Kind.MONEY:
+        # Raw amounts stay in their own currency: label them only when all rows share one.
+        codes = frame["currency"].dropna().unique() if "currency" in frame.columns else []
+        if len(codes) == 1:
+            return ColumnFormat(Fmt.CURRENCY, str(codes[0]))
+        return ColumnFormat(Fmt.NUMBER)
+    return ColumnFormat(_FORMATS.get(kind, Fmt.TEXT))
+
+
+def _guess(values: pd.Series) -> ColumnFormat:
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values):
+        return ColumnFormat(Fmt.NUMBER)
+    return ColumnFormat(Fmt.TEXT)
