@@ -133,7 +133,7 @@ def add_managed_sheets(
         ws = StreamSheet(parent=wb, title=name)
         wb._add_sheet(ws, index + offset)
         sheets.append(ws)
-    for ws in wb._sheets:
+    for ws in wb.worksheets:  # chartsheets have no tab selection to clear
         ws.sheet_view.tabSelected = False
     if sheets:
         wb.active = wb._sheets.index(sheets[0])

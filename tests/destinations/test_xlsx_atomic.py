@@ -58,10 +58,9 @@ def test_exception_mid_render_keeps_the_old_file(previous, monkeypatch):
     _assert_untouched(path, before)
 
 
-def test_value_openpyxl_rejects_keeps_the_old_file(previous):
+def test_invalid_chart_spec_keeps_the_old_file(previous):
     path, before = previous
     workbook = sample_workbook()
-    # A chart that names a column its table lacks fails after the first rows are streamed.
     workbook.tabs[0].charts[0].series = ["not a column"]
     with pytest.raises(DestinationError):
         XlsxDestination(path).write(workbook)
