@@ -179,29 +179,33 @@ def _compare(
     prev_end: pd.Timestamp,
 ) -> pd.DataFrame:
     """Add ``__previous``, ``__delta`` and ``__delta_pct``; periods align by position."""
+    keys = list(current.index.names)
+    before = previous.reset_index()
     if query.granularity:
         now_labels = [b[0] for b in buckets(start, end, query.granularity, query.timezone)]
         old_labels = [
             b[0] for b in buckets(prev_start, prev_end, query.granularity, query.timezone)
         ]
         moved = dict(zip(old_labels, now_labels))
-        prev = previous.reset_index()
-        prev["period"] = prev["period"].map(moved)
-        prev = prev[prev["period"].notna()]
-        previous = prev.set_index(list(current.index.names))
-    out = current.copy()
+        before["period"] = before["period"].map(moved)
+        before = before[before["period"].notna()]
+    ids = [m.id for m in metrics]
+    renamed = before[keys + ids].rename(columns={i: f"{i}__previous" for i in ids})
+    out = current.reset_index().merge(renamed, on=keys, how="left")
     for metric in metrics:
-        fill = 0.0 if is_additive(metric.formula) else np.nan  # type: ignore[arg-type]
-        before = previous[metric.id].reindex(current.index)
-        if query.dimensions or query.granularity:
+        prior = out[f"{metric.id}__previous"].astype(float)
+        if is_additive(metric.formula):  # type: ignore[arg-type]
             # A group absent from the previous range had nothing: 0 for counts and sums.
-            before = before.fillna(fill) if fill == 0.0 else before
-        now_values = current[metric.id]
-        delta = now_values - before
-        out[f"{metric.id}__previous"] = before.astype(float)
-        out[f"{metric.id}__delta"] = delta.astype(float)
-        out[f"{metric.id}__delta_pct"] = (delta / before.abs().where(before != 0)).astype(float)
-    return out
+            prior = prior.fillna(0.0)
+        delta = out[metric.id] - prior
+        out[f"{metric.id}__previous"] = prior
+        out[f"{metric.id}__delta"] = delta
+        out[f"{metric.id}__delta_pct"] = delta / prior.abs().where(prior != 0)
+    ordered = keys + [f"{i}{suffix}" for i in ids for suffix in ("", *_SUFFIXES)]
+    return out[ordered].set_index(keys)
+
+
+_SUFFIXES = ("__previous", "__delta", "__delta_pct")
 
 
 def _finish(frame: pd.DataFrame, query: Query) -> pd.DataFrame:

@@ -142,9 +142,9 @@ def matches(codes: Codes, wanted: Any) -> np.ndarray:
     values = list(wanted) if isinstance(wanted, list | tuple | set | frozenset) else [wanted]
     present = [v for v in values if v is not None]
     labels = pd.Index(codes.labels)
-    allowed = [int(i) for i in labels.get_indexer(pd.Index(present, dtype=labels.dtype)) if i >= 0]
-    if len(present) and labels.dtype == object:
-        # Compare as text too, so a filter value 2024 matches a label "2024".
+    allowed = [int(i) for i in labels.get_indexer(pd.Index(present, dtype=object)) if i >= 0]
+    if present:
+        # Compare as text too, so a filter value 2024 matches a label "2024" and vice versa.
         text = pd.Index([str(v) for v in present])
         allowed += [int(i) for i in pd.Index(labels.astype(str)).get_indexer(text) if i >= 0]
     if any(v is None for v in values):
