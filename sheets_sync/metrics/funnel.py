@@ -86,8 +86,10 @@ def stage_funnel(
         distinct_advanced.to_dict().get
     )
     out["conversion_to_next"] = out["advanced"].fillna(0).astype(float) / out["deals_entered"]
-    last = out.groupby("pipeline", dropna=False)["stage_order"].transform("max")
-    out.loc[out["stage_order"] >= last, "conversion_to_next"] = np.nan
+    # The last stage of a pipeline comes from all of its history, not only this range's.
+    last = frame.groupby("pipeline", dropna=False)["stage_order"].max()
+    final = out["pipeline"].map(last.to_dict()).astype(float)
+    out.loc[out["stage_order"] >= final, "conversion_to_next"] = np.nan
     out = out.sort_values(["pipeline", "stage_order", "stage"], kind="stable", na_position="last")
     out["deals_entered"] = out["deals_entered"].astype(float)
     return out[COLUMNS].reset_index(drop=True)
