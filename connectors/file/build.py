@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from connectors.file.coerce import TYPE_KINDS, type_values
-from connectors.file.mapping import ColumnRule, TableMapping
+from connectors.file.coerce import TYPE_KINDS, Typed, type_values
+from connectors.file.mapping import ColumnRule, FileSpec, TableMapping
 from connectors.file.reading import RawFile
 from connectors.file.rules import RuleContext, blank_mask, evaluate
 from sheets_sync.issues import Severity
@@ -62,87 +62,111 @@ def _kind(table: str, name: str, rule: ColumnRule) -> tuple[Kind, bool]:
 def _build_part(
     table: str, tmap: TableMapping, raw: RawFile, ctx: RuleContext
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Build the rows one file contributes; return them with their file labels and rows."""
     tspec = spec(table)
     options = ctx.mapping.file_options(raw.file_id)
     columns: dict[str, pd.Series] = {}
     exclude = np.zeros(len(raw.frame), dtype=bool)
-    currencies = None
-    rules = {**tmap.columns, **tmap.custom}
-    for name, rule in rules.items():
-        values = evaluate(rule, raw, name, ctx)
-        kind, percent = _kind(table, name, rule)
-        typed = type_values(
-            values,
-            kind,
-            options,
-            ctx.mapping.timezone,
-            percent,
-            rule.format,
-            rule.dayfirst,
-            rule.multiply,
-        )
-        series, invalid = typed.values, typed.invalid
-        allowed = tspec.column(name).allowed if name in tspec.names else ()
-        if allowed:
-            bad = series.notna().to_numpy() & ~series.astype("string").isin(allowed).to_numpy()
-            if bad.any():
-                shown = sorted({str(v) for v in series[bad]})[:3]
-                typed.examples.extend(shown)
-                invalid |= bad
-                series = series.where(~bad)
-        required = name in tspec.required
-        blank = rule.blank or ("exclude" if required else "ok")
-        if invalid.any():
-            what = f"could not be read as {rule.type or kind}" + (
-                f" (allowed: {', '.join(allowed)})" if allowed else ""
-            )
-            ctx.report(
-                Severity.WARNING,
-                f"{raw.label}: {int(invalid.sum())} value(s) of {_source_name(rule)} {what}, "
-                f"e.g. {', '.join(repr(e) for e in typed.examples[:3])}; left blank",
-                name,
-                raw.rows[invalid],
-            )
-        missing = series.isna().to_numpy()
-        if blank == "exclude" and missing.any():
-            ctx.report(
-                Severity.WARNING,
-                f"{raw.label}: {int(missing.sum())} row(s) excluded because {name} "
-                f"({_source_name(rule)}) is blank or invalid",
-                name,
-                raw.rows[missing],
-            )
-            exclude |= missing
-        elif blank == "warn" and (missing & ~invalid).any():
-            only_blank = missing & ~invalid
-            ctx.report(
-                Severity.WARNING,
-                f"{raw.label}: {int(only_blank.sum())} row(s) with blank {_source_name(rule)}",
-                name,
-                raw.rows[only_blank],
-            )
-        if kind is Kind.ID:
-            series = namespaced(ctx.source, series)
-        if kind is Kind.MONEY and name in tspec.names:
-            currencies = (
-                typed.currencies if currencies is None else currencies.fillna(typed.currencies)
-            )
-        columns[name] = series
+    currencies = pd.Series([None] * len(raw.frame), index=raw.frame.index, dtype=object)
+    for name, rule in {**tmap.columns, **tmap.custom}.items():
+        typed, excluded = _column(table, name, rule, raw, options, ctx)
+        exclude |= excluded
+        if name in tspec.names and tspec.column(name).kind is Kind.MONEY:
+            currencies = currencies.where(currencies.notna(), typed.currencies)
+        columns[name] = typed.values
     frame = pd.DataFrame(columns, index=raw.frame.index)
-    if currencies is not None and "currency" in tspec.names:
-        found = currencies.where(currencies.notna(), None)
-        if "currency" not in frame.columns:
-            frame["currency"] = found
-        else:
-            frame["currency"] = (
-                frame["currency"].astype(object).where(frame["currency"].notna(), found)
-            )
+    if "currency" in tspec.names and currencies.notna().any():
+        _merge_currency(frame, currencies, raw, ctx)
     keep = ~exclude
     return (
         frame[keep].reset_index(drop=True),
         np.array([raw.label] * int(keep.sum()), dtype=object),
         raw.rows[keep],
     )
+
+
+def _column(
+    table: str, name: str, rule: ColumnRule, raw: RawFile, options: FileSpec, ctx: RuleContext
+) -> tuple[Typed, np.ndarray]:
+    """Evaluate and type one output column, reporting unreadable and blank values.
+
+    Returns the typed column (ids namespaced) and the rows to exclude: blank or unreadable
+    values of a column whose ``blank`` policy is ``exclude``.
+    """
+    tspec = spec(table)
+    kind, percent = _kind(table, name, rule)
+    values = evaluate(rule, raw, name, ctx)
+    typed = type_values(
+        values,
+        kind,
+        options,
+        ctx.mapping.timezone,
+        percent,
+        rule.format,
+        rule.dayfirst,
+        rule.multiply,
+    )
+    series, invalid = typed.values, typed.invalid
+    allowed = tspec.column(name).allowed if name in tspec.names else ()
+    if allowed:
+        bad = series.notna().to_numpy() & ~series.astype("string").isin(allowed).to_numpy()
+        if bad.any():
+            typed.examples.extend(sorted({str(v) for v in series[bad]})[:3])
+            invalid |= bad
+            series = series.where(~bad)
+    if invalid.any():
+        what = f"could not be read as {rule.type or kind}" + (
+            f" (allowed: {', '.join(allowed)})" if allowed else ""
+        )
+        ctx.report(
+            Severity.WARNING,
+            f"{raw.label}: {int(invalid.sum())} value(s) of {_source_name(rule)} {what}, "
+            f"e.g. {', '.join(repr(e) for e in typed.examples[:3])}; left blank",
+            name,
+            raw.rows[invalid],
+        )
+    missing = series.isna().to_numpy()
+    blank = rule.blank or ("exclude" if name in tspec.required else "ok")
+    excluded = np.zeros(len(series), dtype=bool)
+    if blank == "exclude" and missing.any():
+        ctx.report(
+            Severity.WARNING,
+            f"{raw.label}: {int(missing.sum())} row(s) excluded because {name} "
+            f"({_source_name(rule)}) is blank or invalid",
+            name,
+            raw.rows[missing],
+        )
+        excluded = missing
+    elif blank == "warn" and (missing & ~invalid).any():
+        only_blank = missing & ~invalid
+        ctx.report(
+            Severity.WARNING,
+            f"{raw.label}: {int(only_blank.sum())} row(s) with blank {_source_name(rule)}",
+            name,
+            raw.rows[only_blank],
+        )
+    if kind is Kind.ID:
+        series = namespaced(ctx.source, series)
+    return Typed(series, invalid, typed.examples, typed.currencies), excluded
+
+
+def _merge_currency(frame: pd.DataFrame, found: pd.Series, raw: RawFile, ctx: RuleContext) -> None:
+    """Fill ``currency`` from codes written in money cells; the cell's own code wins a conflict."""
+    if "currency" not in frame.columns:
+        frame["currency"] = found
+        return
+    mapped = frame["currency"].astype(object).where(frame["currency"].notna(), None)
+    conflict = (mapped.notna() & found.notna() & (mapped != found)).to_numpy()
+    if conflict.any():
+        pairs = sorted({f"{m} -> {f}" for m, f in zip(mapped[conflict], found[conflict])})
+        ctx.report(
+            Severity.WARNING,
+            f"{raw.label}: {int(conflict.sum())} money value(s) carry a currency other than the "
+            f"mapped one ({', '.join(pairs[:3])}); the currency written in the cell is used",
+            "currency",
+            raw.rows[conflict],
+        )
+    frame["currency"] = found.where(found.notna(), mapped)
 
 
 def _source_name(rule: ColumnRule) -> str:

@@ -68,13 +68,15 @@ def type_values(
         first = options.dayfirst if dayfirst is None else dayfirst
         parse = lambda v: parse_date(v, fmts, first)  # noqa: E731
     elif kind in (Kind.NUMBER, Kind.MONEY, Kind.INTEGER):
-        decimal: str = infer_decimal(values) if options.decimal == "auto" else options.decimal
+        auto = options.decimal == "auto"
+        decimal = infer_decimal(values) if auto else options.decimal
+        thousands = options.thousands
         if percent:
-            parse = lambda v: parse_percent(v, decimal, options.thousands)  # noqa: E731
+            parse = lambda v: parse_percent(v, decimal, thousands, auto)  # noqa: E731
         elif kind is Kind.INTEGER:
-            parse = lambda v: parse_integer(v, decimal, options.thousands)  # noqa: E731
+            parse = lambda v: parse_integer(v, decimal, thousands, auto)  # noqa: E731
         else:
-            parse = lambda v: parse_number(v, decimal, options.thousands)  # noqa: E731
+            parse = lambda v: parse_number(v, decimal, thousands, auto)  # noqa: E731
     elif kind is Kind.BOOL:
         parse = parse_bool
     else:

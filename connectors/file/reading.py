@@ -180,7 +180,8 @@ def _from_records(file_id: str, label: str, records: list[list], header_row: int
                 padded,
             )
         )
-    if blank and not _is_tail(blank, len(records)):
+    _drop_tail(blank, len(records))
+    if blank:
         issues.append(_issue(Severity.INFO, f"{label}: {len(blank)} empty row(s) skipped", blank))
     frame = (
         pd.DataFrame(kept, columns=header, dtype=object)
@@ -190,9 +191,11 @@ def _from_records(file_id: str, label: str, records: list[list], header_row: int
     return RawFile(file_id, label, frame, np.asarray(numbers, dtype=int), issues)
 
 
-def _is_tail(blank: list[int], total: int) -> bool:
-    """True when the empty rows are exactly the last rows of the file (a harmless export tail)."""
-    return blank == list(range(total - len(blank) + 1, total + 1))
+def _drop_tail(blank: list[int], total: int) -> None:
+    """Remove from ``blank`` the empty rows that end the file (a harmless export tail)."""
+    while blank and blank[-1] == total:
+        blank.pop()
+        total -= 1
 
 
 def _header(cells: list) -> list[str]:

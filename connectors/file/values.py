@@ -93,13 +93,15 @@ def infer_decimal(values: Iterable[object]) -> str:
 
 
 def parse_number(
-    raw: object, decimal: str = ".", thousands: str | None = None
+    raw: object, decimal: str = ".", thousands: str | None = None, per_value: bool = False
 ) -> tuple[float | None, str | None]:
     """Parse a number as exports write it; return ``(value, currency code or None)``.
 
     Handles currency symbols and ISO codes (``$1,234.50``, ``1.234,50 EUR``), accounting
     negatives ``(1,200)``, trailing minus ``1200-``, the Unicode minus, percentages (``45%``
-    gives ``0.45``) and thousands separators (``,``, ``.``, space, apostrophe).
+    gives ``0.45``) and thousands separators (``,``, ``.``, space, apostrophe). With
+    ``per_value`` a value holding both ``.`` and ``,`` decides its own decimal separator (the
+    rightmost), so multi-currency columns mixing ``$1,234.50`` and ``1.234,50 EUR`` read.
     """
     if isinstance(raw, bool):
         raise ValueError(f"{raw!r} is not a number")
@@ -123,6 +125,9 @@ def parse_number(
         text = text[:-1].strip()
     if not text or not _NUMBER_BODY.match(text):
         raise ValueError(f"{raw!r} is not a number")
+    if per_value and "," in text and "." in text:
+        decimal = "," if text.rfind(",") > text.rfind(".") else "."
+        thousands = None
     value = float(_normalise_digits(text, decimal, thousands, raw))
     if percent:
         value /= 100
@@ -145,17 +150,21 @@ def _normalise_digits(text: str, decimal: str, thousands: str | None, raw: objec
     return text.replace(decimal, ".")
 
 
-def parse_percent(raw: object, decimal: str = ".", thousands: str | None = None) -> float | None:
+def parse_percent(
+    raw: object, decimal: str = ".", thousands: str | None = None, per_value: bool = False
+) -> float | None:
     """Parse a percentage as a fraction: ``"45%"``, ``"45"`` and ``45`` all give ``0.45``."""
     if isinstance(raw, str) and raw.strip().endswith("%"):
-        return parse_number(raw, decimal, thousands)[0]
-    value = parse_number(raw, decimal, thousands)[0]
+        return parse_number(raw, decimal, thousands, per_value)[0]
+    value = parse_number(raw, decimal, thousands, per_value)[0]
     return None if value is None else value / 100
 
 
-def parse_integer(raw: object, decimal: str = ".", thousands: str | None = None) -> int | None:
+def parse_integer(
+    raw: object, decimal: str = ".", thousands: str | None = None, per_value: bool = False
+) -> int | None:
     """Parse a whole number (``"2,822"``, ``2822.0``); a fraction raises ``ValueError``."""
-    value = parse_number(raw, decimal, thousands)[0]
+    value = parse_number(raw, decimal, thousands, per_value)[0]
     if value is None:
         return None
     if not float(value).is_integer():

@@ -90,3 +90,10 @@ def test_clean_text_strips_stray_whitespace_and_markers():
     assert clean_text("\u00a0 Acme  \ufeff") == "Acme"
     assert clean_text("null") is None
     assert clean_text(1001.0) == "1001"
+
+
+def test_per_value_decimal_reads_mixed_conventions():
+    assert parse_number("1.234,50 EUR", ".", per_value=True) == (1234.5, "EUR")
+    assert parse_number("$1,234.50", ",", per_value=True) == (1234.5, "USD")
+    with pytest.raises(ValueError):
+        parse_number("1.234,50", ".")  # an explicit "." decimal stays strict
