@@ -90,3 +90,14 @@ def test_docs_describe_every_builtin_metric():
     assert not missing, f"docs/metrics.md lacks a table row for: {', '.join(missing)}"
     for metric in load_catalogue().all():
         assert metric.definition in text, f"definition of {metric.id} differs from docs"
+
+
+def test_docs_yaml_example_loads(tmp_path):
+    text = DOCS.read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(.*?)```", text, flags=re.DOTALL)
+    assert example is not None
+    path = tmp_path / "example.yaml"
+    path.write_text(example.group(1), encoding="utf-8")
+    catalogue = load_catalogue([path])
+    assert {"enterprise_win_rate", "partner_revenue", "demos_per_100_leads"} <= set(catalogue.ids())
+    assert catalogue.get("partner_revenue").fmt is Fmt.CURRENCY

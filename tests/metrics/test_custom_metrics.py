@@ -148,10 +148,10 @@ def test_errors_name_file_and_key(tmp_path, body, message):
 def test_not_yaml_or_no_metrics_mapping(tmp_path):
     path = tmp_path / "broken.yaml"
     path.write_text("metrics: [unclosed", encoding="utf-8")
-    with pytest.raises(MetricError, match="broken.yaml: not valid YAML"):
+    with pytest.raises(MetricError, match=r"broken\.yaml: not valid YAML"):
         load_catalogue([path])
     path.write_text("other: 1", encoding="utf-8")
-    with pytest.raises(MetricError, match="broken.yaml: expected a top-level 'metrics:'"):
+    with pytest.raises(MetricError, match=r"broken\.yaml: expected a top-level 'metrics:'"):
         load_catalogue([path])
 
 
