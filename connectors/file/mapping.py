@@ -9,6 +9,7 @@ file(s) it comes from and a rule per canonical column (``columns:``) or custom f
 
 from __future__ import annotations
 
+import codecs
 import difflib
 from collections.abc import Mapping
 from datetime import date
@@ -46,6 +47,18 @@ class ReadOptions(BaseModel):
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        if value != "auto":
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(
+                    f"unknown encoding {value!r}; use auto, utf-8, cp1252..."
+                ) from None
+        return value
 
     @field_validator("delimiter")
     @classmethod

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,13 +45,23 @@ class RawFile:
     delimiter: str = ""
 
     def require(self, column: str, used_for: str) -> pd.Series:
-        """Return source column ``column`` or raise a :class:`SourceError` listing the columns."""
-        if column not in self.frame.columns:
-            raise SourceError(
-                f"{self.label}: column {column!r} (needed for {used_for}) not found; "
-                f"columns are: {', '.join(map(str, self.frame.columns))}"
-            )
-        return self.frame[column]
+        """Return source column ``column`` or raise a :class:`SourceError` listing the columns.
+
+        Headers whose case differs from one export to the next (``Amount`` / ``amount``) still
+        match when exactly one header equals ``column`` ignoring case.
+        """
+        if column in self.frame.columns:
+            return self.frame[column]
+        same = [c for c in self.frame.columns if str(c).casefold() == column.casefold()]
+        if len(same) == 1:
+            return self.frame[same[0]]
+        names = [str(c) for c in self.frame.columns]
+        close = difflib.get_close_matches(column, names, n=1, cutoff=0.7)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise SourceError(
+            f"{self.label}: column {column!r} (needed for {used_for}) not found; "
+            f"{hint}columns are: {', '.join(names)}"
+        )
 
 
 def detect_encoding(data: bytes) -> str:
@@ -87,6 +98,10 @@ def read_file(file_id: str, path: Path, options: FileSpec) -> RawFile:
         )
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_xlsx(file_id, path, options)
+    if path.suffix.lower() in (".xls", ".ods", ".numbers"):
+        raise SourceError(
+            f"{path.name}: {path.suffix} workbooks are not read; save the sheet as .xlsx or CSV"
+        )
     return _read_csv(file_id, path, options)
 
 
@@ -101,7 +116,14 @@ def _read_csv(file_id: str, path: Path, options: FileSpec) -> RawFile:
         ) from err
     text = text.lstrip("\ufeff")
     delimiter = options.delimiter or sniff_delimiter(text[:20000])
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        records = list(reader)
+    except csv.Error as err:  # e.g. a NUL byte or an unterminated quote running past the limit
+        raise SourceError(
+            f"{path.name}: unreadable CSV near line {reader.line_num} ({err}); "
+            "check the file's quoting and encoding"
+        ) from err
     raw = _from_records(file_id, path.name, records, options.header_row)
     raw.encoding, raw.delimiter = encoding, delimiter
     return raw

@@ -192,7 +192,7 @@ def _map_values(
 ) -> pd.Series:
     assert rule.values is not None
     table = rule.values
-    texts = values.map(lambda v: None if v is None else str(v))
+    texts = _keys(values)  # XLSX numbers compare as text: 1.0 matches a "1" key
     hit = texts.isin(table.keys()).to_numpy()
     mapped = texts.map(lambda t: table.get(t) if t is not None else None).astype(object)
     miss = ~hit & texts.notna().to_numpy()

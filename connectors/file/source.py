@@ -87,11 +87,7 @@ class FileSource(Source):
                 for name, rule in tmap.columns.items()
                 if rule.column and rule.lookup is None and rule.derive is None
             }
-            result.append(
-                Stream(
-                    f"{table}<-{'+'.join(tmap.from_)}", table, spec(table).primary_key, None, plain
-                )
-            )
+            result.append(Stream(table, table, spec(table).primary_key, None, plain))
         return result
 
     def read(self, context: ReadContext) -> SourceResult:

@@ -223,3 +223,39 @@ def test_union_of_files_and_options_validation(tmp_path):
         FileSource("crm", {"mapping": mapping, "mappnig": 1})
     with pytest.raises(ConfigError, match="set 'mapping'"):
         FileSource("crm", {})
+
+
+def test_header_case_and_close_match_hint(tmp_path):
+    (tmp_path / "deals.csv").write_text(
+        "ID,NAME,Stage,Amount,Created,Ownr\n1,x,Won,5,2024-01-01,ann\n", encoding="utf-8"
+    )
+    with pytest.raises(SourceError, match=r"column 'Owner' .* not found; did you mean 'Ownr'\?"):
+        _read(_source(tmp_path, "deals.csv"))
+    columns = {k: v for k, v in DEALS.items() if k != "owner_id"}
+    deals = _read(_source(tmp_path, "deals.csv", columns)).tables["deals"]
+    assert deals.loc[0, "deal_id"] == "crm:1" and deals.loc[0, "name"] == "x"
+
+
+def test_old_excel_and_unknown_encoding_are_clear_errors(tmp_path):
+    (tmp_path / "deals.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(SourceError, match=r"deals.xls: .xls workbooks are not read; save"):
+        _read(_source(tmp_path, "deals.xls"))
+    with pytest.raises(ConfigError, match=r"files.deals.encoding: unknown encoding 'latin-9x'"):
+        _source(tmp_path, "deals.csv", encoding="latin-9x")
+
+
+def test_value_mapping_matches_xlsx_numbers(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["Id", "Stage", "Created"])
+    book.active.append([1, 2, "2024-01-01"])
+    book.active.append([2, 9, "2024-01-02"])
+    book.save(tmp_path / "deals.xlsx")
+    columns = {
+        "deal_id": "Id",
+        "status": {"column": "Stage", "values": {1: "lost", 2: "won"}},
+        "created_at": "Created",
+    }
+    result = _read(_source(tmp_path, "deals.xlsx", columns))
+    assert result.tables["deals"]["status"].astype(str).tolist() == ["won"]
+    miss = [i for i in result.issues if i.column == "status"]
+    assert "'9' not in the values mapping" in miss[0].message and miss[0].rows == (3,)
