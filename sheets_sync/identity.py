@@ -10,12 +10,16 @@ Two CRMs rarely share ids, so blending matches records on normalised contact dat
   port, path, query and fragment removed, lower-cased. Free-mail providers
   (:data:`FREE_MAIL_DOMAINS`) never identify a company.
 
-Every function works on whole pandas Series (vectorised string operations) and returns ``None``
-where no key can be derived, so that missing keys never match each other.
+The Series functions normalise each distinct value once and return ``None`` where no key can
+be derived, so that missing keys never match each other.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
+import numpy as np
 import pandas as pd
 
 FREE_MAIL_DOMAINS: frozenset[str] = frozenset(
@@ -51,20 +55,47 @@ FREE_MAIL_DOMAINS: frozenset[str] = frozenset(
 )
 """Domains of public e-mail providers: an address there says nothing about the employer."""
 
-_GMAIL_DOMAINS = ("gmail.com", "googlemail.com")
+_GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 # A usable domain: labels of letters, digits and hyphens separated by dots, at least one dot.
-_DOMAIN_RE = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$"
+_DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
+_USERINFO = re.compile(r"^[^/?#@]*@")  # user:password@ in front of a URL's host
+_AFTER_HOST = re.compile(r"[/?#].*$", re.DOTALL)
+_PORT = re.compile(r":\d*$")
+_WWW = re.compile(r"^www\d*\.")
 
 
-def _as_text(values: pd.Series) -> pd.Series:
-    """Return ``values`` as a trimmed, lower-cased ``string`` Series, blanks as missing."""
-    text = values.astype("string").str.strip().str.lower()
-    return text.mask(text == "")
+def _per_distinct(values: pd.Series, key: Callable[[str], str | None]) -> pd.Series:
+    """Apply ``key`` once per distinct non-missing value and spread the result to every row.
+
+    pandas string methods loop in Python anyway; factorising first means a column of repeated
+    values (domains, shared mailboxes) costs one call per distinct value, in one pass.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    results = np.array([*(key(str(u)) for u in uniques), None], dtype=object)
+    return pd.Series(results[codes], index=values.index, dtype=object)
 
 
-def _to_object(values: pd.Series) -> pd.Series:
-    """Return a ``string`` Series as Python strings with ``None`` for missing values."""
-    return values.astype(object).where(values.notna(), None)
+def email_key(raw: str) -> str | None:
+    """Return the person key of one e-mail address (see :func:`normalise_emails`)."""
+    text = raw.strip().lower()
+    if text.count("@") != 1:
+        return None
+    local, domain = text.split("@")
+    local = local.split("+", 1)[0]
+    if domain in _GMAIL_DOMAINS:
+        local, domain = local.replace(".", ""), "gmail.com"
+    if not local or not _DOMAIN.fullmatch(domain):
+        return None
+    return f"{local}@{domain}"
+
+
+def domain_key(raw: str) -> str | None:
+    """Return the bare domain of one domain or URL (see :func:`normalise_domains`)."""
+    text = _SCHEME.sub("", raw.strip().lower())
+    text = _AFTER_HOST.sub("", _USERINFO.sub("", text))
+    text = _WWW.sub("", _PORT.sub("", text).rstrip("."))
+    return text if _DOMAIN.fullmatch(text) else None
 
 
 def normalise_emails(emails: pd.Series) -> pd.Series:
@@ -72,30 +103,15 @@ def normalise_emails(emails: pd.Series) -> pd.Series:
 
     ``" John.Smith+news@GoogleMail.com "`` becomes ``"johnsmith@gmail.com"``;
     ``"j.smith+crm@acme.com"`` becomes ``"j.smith@acme.com"``. An address is malformed unless
-    it has exactly one ``@``, a non-empty local part and a domain with at least one dot.
+    it has exactly one ``@``, a non-empty local part (before any ``+``) and a domain with at
+    least one dot.
     """
-    text = _as_text(emails)
-    parts = text.str.split("@", n=1, expand=True, regex=False)
-    if parts.shape[1] < 2:
-        return pd.Series([None] * len(emails), index=emails.index, dtype=object)
-    local = parts[0].str.split("+", n=1, regex=False).str[0]
-    domain = parts[1]
-    gmail = domain.isin(_GMAIL_DOMAINS).fillna(False).astype(bool)
-    local = local.mask(gmail, local.str.replace(".", "", regex=False))
-    domain = domain.mask(gmail, "gmail.com")
-    valid = (
-        ((text.str.count("@") == 1) & (local.str.len() > 0) & domain.str.fullmatch(_DOMAIN_RE))
-        .fillna(False)
-        .astype(bool)
-    )
-    keys = (local + "@" + domain).where(valid)
-    return _to_object(keys)
+    return _per_distinct(emails, email_key)
 
 
 def email_domains(person_keys: pd.Series) -> pd.Series:
     """Return the domain part of normalised e-mail keys (``None`` where the key is missing)."""
-    text = person_keys.astype("string")
-    return _to_object(text.str.split("@", n=1, regex=False).str[1])
+    return _per_distinct(person_keys, lambda key: key.partition("@")[2] or None)
 
 
 def normalise_domains(values: pd.Series) -> pd.Series:
@@ -105,14 +121,7 @@ def normalise_domains(values: pd.Series) -> pd.Series:
     ``"acme.com:443"`` all become ``"acme.com"``. Values that do not look like a domain
     (no dot, spaces, ``n/a``) give ``None``.
     """
-    text = _as_text(values)
-    text = text.str.replace(r"^[a-z][a-z0-9+.-]*://", "", regex=True)
-    text = text.str.replace(r"^[^/?#@]*@", "", regex=True)  # user:password@ of a URL
-    text = text.str.replace(r"[/?#].*$", "", regex=True)
-    text = text.str.replace(r":\d*$", "", regex=True)
-    text = text.str.rstrip(".").str.replace(r"^www\d*\.", "", regex=True)
-    valid = text.str.fullmatch(_DOMAIN_RE).fillna(False).astype(bool)
-    return _to_object(text.where(valid))
+    return _per_distinct(values, domain_key)
 
 
 def without_free_mail(domains: pd.Series) -> pd.Series:
@@ -133,26 +142,30 @@ def company_keys(accounts: pd.DataFrame, leads: pd.DataFrame | None = None) -> p
 
     The key is the account's own ``domain`` (a domain or URL), unless it is missing, malformed
     or a free-mail provider. Such accounts fall back to the most common company e-mail domain
-    among the leads whose ``account_id`` points at them (ties go to the alphabetically first
+    among the leads whose ``account_id`` points at them (their ``person_key`` column when
+    present, else their normalised ``email``) (ties go to the alphabetically first
     domain, so the result does not depend on row order). Accounts with neither get ``None``.
     """
     if "domain" in accounts.columns:
         own = without_free_mail(normalise_domains(accounts["domain"]))
     else:
         own = pd.Series([None] * len(accounts), index=accounts.index, dtype=object)
-    if leads is None or leads.empty or not {"account_id", "email"} <= set(leads.columns):
+    if leads is None or leads.empty or "account_id" not in leads.columns:
         return own
     needs = own.isna()
     if not needs.any():
         return own
-    fallback = _lead_domain_by_account(leads)
+    # Only the leads of accounts without a usable domain matter; skip normalising the rest.
+    wanted = leads[leads["account_id"].isin(accounts["account_id"][needs]).to_numpy(dtype=bool)]
+    fallback = _lead_domain_by_account(wanted)
     from_leads = accounts["account_id"].map(fallback)
     return own.where(~needs, from_leads).astype(object).where(lambda s: s.notna(), None)
 
 
 def _lead_domain_by_account(leads: pd.DataFrame) -> pd.Series:
     """Map account id -> most common non-free e-mail domain of its leads."""
-    domains = without_free_mail(email_domains(normalise_emails(leads["email"])))
+    keys = leads["person_key"] if "person_key" in leads.columns else person_keys(leads)
+    domains = without_free_mail(email_domains(keys))
     pairs = pd.DataFrame({"account_id": leads["account_id"], "domain": domains}).dropna()
     if pairs.empty:
         return pd.Series(dtype=object)

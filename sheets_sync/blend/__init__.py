@@ -21,7 +21,7 @@ import pandas as pd
 
 from connectors.base import SourceResult
 from sheets_sync.blend.channels import harmonise_channels, unmatched_channel_issues
-from sheets_sync.blend.duplicates import duplicate_issues, find_duplicates
+from sheets_sync.blend.duplicates import duplicate_report
 from sheets_sync.blend.union import check_source_names, prepare_source_table, union_table
 from sheets_sync.dataset import Dataset
 from sheets_sync.identity import company_keys, person_keys
@@ -59,11 +59,12 @@ def blend(
     issues.extend(unmatched_channel_issues(tables))
     tables["leads"]["person_key"] = person_keys(tables["leads"])
     tables["accounts"]["company_key"] = company_keys(tables["accounts"], tables["leads"])
-    issues.extend(duplicate_issues(tables))
+    duplicates, found = duplicate_report(tables)
+    issues.extend(found)
     return Dataset(
         tables=tables,
         issues=issues,
-        duplicates=find_duplicates(tables),
+        duplicates=duplicates,
         sources=sources,
         row_counts=row_counts,
     )

@@ -9,6 +9,7 @@ Nothing is merged or dropped: metrics count distinct keys, and the report lets u
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from sheets_sync.issues import DataIssue, Severity
@@ -24,10 +25,17 @@ DUPLICATE_COLUMNS = (
 )
 """Columns of :attr:`sheets_sync.dataset.Dataset.duplicates`, one row per duplicate group."""
 
-# entity -> (table, id column, key column, what the key is made of, plural noun)
-ENTITIES: dict[str, tuple[str, str, str, str, str]] = {
-    "person": ("leads", "lead_id", "person_key", "normalised e-mail", "people"),
-    "company": ("accounts", "account_id", "company_key", "normalised domain", "companies"),
+# entity -> (table, id column, key column, column the key comes from, what it is, plural noun)
+ENTITIES: dict[str, tuple[str, str, str, str, str, str]] = {
+    "person": ("leads", "lead_id", "person_key", "email", "normalised e-mail", "people"),
+    "company": (
+        "accounts",
+        "account_id",
+        "company_key",
+        "domain",
+        "normalised domain",
+        "companies",
+    ),
 }
 
 
@@ -39,104 +47,115 @@ def empty_duplicates() -> pd.DataFrame:
     return frame
 
 
-def find_duplicates(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Return one row per person or company key shared by two or more records.
+def duplicate_report(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, list[DataIssue]]:
+    """Return the duplicate groups of people and companies, and the issues summarising them.
 
-    Columns: ``entity`` (person/company), ``key``, ``count`` (records), ``sources`` (sorted,
-    comma-separated), ``record_ids`` (comma-separated, sorted by source then id), ``names``
-    (distinct names joined with `` | `` since company names contain commas) and
-    ``cross_source``. Rows are sorted cross-source first, then by entity, count and key.
+    The report has one row per key shared by two or more records. Columns: ``entity``
+    (person/company), ``key``, ``count`` (records), ``sources`` (sorted, comma-separated),
+    ``record_ids`` (comma-separated, sorted by source then id), ``names`` (distinct names
+    joined with `` | `` since company names contain commas) and ``cross_source``. Rows are
+    sorted cross-source first, then by entity, count (descending) and key.
     """
-    parts = [_groups(entity, tables) for entity in ENTITIES]
-    parts = [p for p in parts if not p.empty]
+    parts: list[pd.DataFrame] = []
+    issues: list[DataIssue] = []
+    for entity in ENTITIES:
+        members = _members(entity, tables)
+        if members.empty:
+            continue
+        parts.append(_groups(entity, members))
+        issues.extend(_issues(entity, members))
     if not parts:
-        return empty_duplicates()
-    report = pd.concat(parts, ignore_index=True)
-    report = report.sort_values(
+        return empty_duplicates(), issues
+    report = pd.concat(parts, ignore_index=True).sort_values(
         ["cross_source", "entity", "count", "key"], ascending=[False, False, False, True]
     )
-    return report.reset_index(drop=True)
+    return report.reset_index(drop=True), issues
 
 
 def _members(entity: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Rows (key, source, id, name) of the records whose key is shared with another record."""
-    table, id_col, key_col, _, _ = ENTITIES[entity]
+    table, id_col, key_col = ENTITIES[entity][:3]
     frame = tables.get(table)
     if frame is None or key_col not in frame.columns or frame.empty:
         return pd.DataFrame(columns=["key", "source", "id", "name"])
-    names = frame["name"] if "name" in frame.columns else pd.Series(None, index=frame.index)
+    keys = frame[key_col]
+    shared = (keys.notna() & keys.duplicated(keep=False)).to_numpy(dtype=bool)
+    rows = frame[shared]
     members = pd.DataFrame(
         {
-            "key": frame[key_col],
-            "source": frame["source"].astype(str),
-            "id": frame[id_col].astype(str),
-            "name": names,
+            "key": rows[key_col],
+            "source": rows["source"].astype(str),
+            "id": rows[id_col].astype(str),
+            "name": rows["name"] if "name" in rows.columns else None,
         }
-    ).dropna(subset=["key"])
-    members = members[members["key"].duplicated(keep=False)]
+    )
     return members.sort_values(["key", "source", "id"])
 
 
-def _groups(entity: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    members = _members(entity, tables)
-    if members.empty:
-        return empty_duplicates()
-    by_key = members.groupby("key", sort=True)
-    sources = members.drop_duplicates(["key", "source"]).groupby("key")["source"]
+def _joined_runs(members: pd.DataFrame, column: str, sep: str) -> pd.Series:
+    """Join ``column`` over each run of equal keys of ``members`` (sorted by key), by key.
+
+    ``groupby(...).agg(sep.join)`` calls back into Python once per group with a Series; slicing
+    one plain list per run is an order of magnitude faster on 100,000 groups.
+    """
+    keys = members["key"].to_numpy(dtype=object)
+    if len(keys) == 0:
+        return pd.Series(dtype=object)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    values = members[column].astype(str).tolist()
+    joined = [sep.join(values[start:end]) for start, end in zip(starts, ends)]
+    return pd.Series(joined, index=keys[starts], dtype=object)
+
+
+def _groups(entity: str, members: pd.DataFrame) -> pd.DataFrame:
+    """One report row per key of ``members`` (sorted by key, source, id)."""
+    sources = members.drop_duplicates(["key", "source"])
     names = members.dropna(subset=["name"]).astype({"name": str}).drop_duplicates(["key", "name"])
-    groups = pd.DataFrame(
-        {
-            "count": by_key.size(),
-            "sources": sources.agg(", ".join),
-            "record_ids": by_key["id"].agg(", ".join),
-            "names": names.groupby("key")["name"].agg(" | ".join),
-            "cross_source": sources.size() > 1,
-        }
-    )
-    groups["names"] = groups["names"].fillna("")
+    groups = pd.DataFrame({"count": members.groupby("key", sort=True).size()})
+    groups["sources"] = _joined_runs(sources, "source", ", ")
+    groups["record_ids"] = _joined_runs(members, "id", ", ")
+    groups["names"] = _joined_runs(names, "name", " | ").reindex(groups.index).fillna("")
+    groups["cross_source"] = sources.groupby("key").size() > 1
     groups = groups.rename_axis("key").reset_index()
     groups.insert(0, "entity", entity)
     return groups[list(DUPLICATE_COLUMNS)]
 
 
-def duplicate_issues(tables: dict[str, pd.DataFrame]) -> list[DataIssue]:
+def _issues(entity: str, members: pd.DataFrame) -> list[DataIssue]:
     """Summarise duplicates: info per pair of sources sharing records, warning per source.
 
     A cross-source pair is expected when two systems hold the same customers (information for
     the user); duplicates inside one source usually need cleaning there (a warning).
     """
+    table, _, key_col, column, made_of, plural = ENTITIES[entity]
     issues: list[DataIssue] = []
-    for entity, (table, _, key_col, made_of, plural) in ENTITIES.items():
-        members = _members(entity, tables)
-        if members.empty:
-            continue
-        column = "email" if entity == "person" else "domain"
-        keyed = members[["key", "source"]].drop_duplicates()
-        pairs = keyed.merge(keyed, on="key", suffixes=("_a", "_b"))
-        pairs = pairs[pairs["source_a"] < pairs["source_b"]]
-        for (a, b), n in pairs.groupby(["source_a", "source_b"]).size().items():
-            issues.append(
-                DataIssue(
-                    Severity.INFO,
-                    f"{n} {plural} appear in both {a} and {b} (same {made_of}); metrics that "
-                    f"count distinct {plural} count each once",
-                    table=table,
-                    column=column,
-                    count=int(n),
-                )
+    keyed = members[["key", "source"]].drop_duplicates()
+    pairs = keyed.merge(keyed, on="key", suffixes=("_a", "_b"))
+    pairs = pairs[pairs["source_a"] < pairs["source_b"]]
+    for (a, b), n in pairs.groupby(["source_a", "source_b"]).size().items():
+        issues.append(
+            DataIssue(
+                Severity.INFO,
+                f"{n} {plural} appear in both {a} and {b} (same {made_of}); metrics that "
+                f"count distinct {plural} count each once",
+                table=table,
+                column=column,
+                count=int(n),
             )
-        within = members.groupby(["source", "key"]).size()
-        within = within[within > 1].groupby(level="source").size()
-        for source, n in within.items():
-            issues.append(
-                DataIssue(
-                    Severity.WARNING,
-                    f"{n} {made_of} value(s) are shared by several records of this source; "
-                    f"see the duplicate report ({key_col})",
-                    source=str(source),
-                    table=table,
-                    column=column,
-                    count=int(n),
-                )
+        )
+    within = members.groupby(["source", "key"]).size()
+    within = within[within > 1].groupby(level="source").size()
+    for source, n in within.items():
+        issues.append(
+            DataIssue(
+                Severity.WARNING,
+                f"{n} {made_of} value(s) are shared by several records of this source; "
+                f"see the duplicate report ({key_col})",
+                source=str(source),
+                table=table,
+                column=column,
+                count=int(n),
             )
+        )
     return issues

@@ -9,6 +9,7 @@ source are resolved by keeping the last version and reported as a warning naming
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -73,9 +74,15 @@ def prepare_source_table(
 
 def _unprefixed(source: str, ids: pd.Series) -> np.ndarray:
     """True where ``ids`` holds a value that does not start with ``"<source>:"``."""
-    text = ids.astype("string")
-    ok = text.str.startswith(f"{source}:").fillna(True)
-    return ~ok.to_numpy(dtype=bool)
+    prefix = f"{source}:"
+    # Test each distinct id once: foreign keys repeat a lot, and a plain loop over the distinct
+    # values is faster than ``.str.startswith``, which converts the whole column. Missing ids
+    # (code -1) are never flagged.
+    codes, uniques = pd.factorize(ids, use_na_sentinel=True)
+    bad = np.fromiter(
+        (not str(v).startswith(prefix) for v in uniques), dtype=bool, count=len(uniques)
+    )
+    return np.append(bad, False)[codes]
 
 
 def _check_prefix(source: str, table: str, key: str, ids: pd.Series) -> None:
@@ -91,9 +98,10 @@ def _check_prefix(source: str, table: str, key: str, ids: pd.Series) -> None:
 def _check_source_column(source: str, table: str, frame: pd.DataFrame) -> None:
     if "source" not in frame.columns:
         raise SchemaError(f"source {source!r} returned table {table!r} without a source column")
-    other = frame["source"].astype("string").ne(source).fillna(True)
-    if other.any():
-        example = frame["source"][other.to_numpy(dtype=bool)].iloc[0]
+    names = frame["source"]
+    others = [str(v) for v in pd.unique(names.dropna()) if str(v) != source]
+    if others or names.isna().any():
+        example = others[0] if others else None
         raise SchemaError(
             f"source {source!r} returned {table} rows whose source column is {example!r}; "
             f"it must be {source!r}"
@@ -143,6 +151,8 @@ def _drop_duplicate_keys(
 def union_table(table: str, parts: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
     """Concatenate one table's verified frames; raise :class:`SchemaError` on id collisions."""
     frame = concat_tables((f for _, f in parts), table)
+    if not _prefixes_overlap([source for source, _ in parts]):
+        return frame
     key = TABLES[table].primary_key
     clash = frame[key].duplicated(keep=False).to_numpy(dtype=bool)
     if clash.any():
@@ -154,3 +164,14 @@ def union_table(table: str, parts: list[tuple[str, pd.DataFrame]]) -> pd.DataFra
             "namespaced apart"
         )
     return frame
+
+
+def _prefixes_overlap(sources: list[str]) -> bool:
+    """Whether ids of two of ``sources`` can be equal although each carries its own prefix.
+
+    Verified ids start with ``"<source>:"`` and are unique within their source, so two sources
+    can only share an id when one prefix starts with the other (``"a:"`` and ``"a:b:"``);
+    otherwise the costly uniqueness check over the whole union is skipped.
+    """
+    prefixes = sorted(f"{s}:" for s in sources)
+    return any(b.startswith(a) for a, b in pairwise(prefixes))
