@@ -10,8 +10,8 @@ the sheets it recorded as its own (see :mod:`sheets_sync.destinations.xlsx_book`
 from __future__ import annotations
 
 import os
+import secrets
 import stat
-import tempfile
 from pathlib import Path
 from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,10 +22,10 @@ from connectors.base import ProgressFn, no_progress
 from sheets_sync.destinations.base import Destination, WriteResult
 from sheets_sync.destinations.xlsx_book import (
     add_managed_sheets,
-    discard_streams,
     load_existing,
     new_book,
     record_managed,
+    release_streams,
     save_book,
 )
 from sheets_sync.destinations.xlsx_styles import StyleKit
@@ -80,11 +80,10 @@ class XlsxDestination(Destination):
                 ws.close()  # flush the streamed rows now, so memory stays flat across tabs
             progress("xlsx: saving", len(workbook.tabs), len(workbook.tabs))
             save_book(book, temp)
-            _match_permissions(temp, self.path)
+            _keep_permissions(temp, self.path)
             _fsync(temp)
             os.replace(temp, self.path)
         except BaseException as err:
-            discard_streams(streams)
             temp.unlink(missing_ok=True)
             if isinstance(err, OSError):
                 raise DestinationError(
@@ -92,6 +91,8 @@ class XlsxDestination(Destination):
                     "was left unchanged"
                 ) from err
             raise
+        finally:
+            release_streams(streams)
         return WriteResult(
             location=self.location(),
             tabs_written=names,
@@ -115,8 +116,10 @@ class XlsxDestination(Destination):
 
 
 def _temp_file(folder: Path, name: str) -> tuple[int, str]:
+    """Create a new hidden temp file next to the target; the kernel applies the umask."""
+    path = folder / f".{name}.{secrets.token_hex(6)}.tmp"
     try:
-        return tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+        return os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666), str(path)
     except OSError as err:
         raise DestinationError(
             f"cannot write in folder {folder}: {err.strerror or err}; choose a writable folder "
@@ -124,15 +127,10 @@ def _temp_file(folder: Path, name: str) -> tuple[int, str]:
         ) from err
 
 
-def _match_permissions(temp: Path, target: Path) -> None:
-    """Give the new file the old file's mode (or the umask default), not mkstemp's 0600."""
+def _keep_permissions(temp: Path, target: Path) -> None:
+    """An overwritten workbook keeps its mode; a new one keeps the umask default."""
     if target.exists():
-        mode = stat.S_IMODE(target.stat().st_mode)
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    os.chmod(temp, mode)
+        os.chmod(temp, stat.S_IMODE(target.stat().st_mode))
 
 
 def _fsync(path: Path) -> None:

@@ -10,6 +10,7 @@ which keeps re-writing a workbook with a large raw-data tab cheap.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from openpyxl.reader.excel import ExcelReader
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from sheets_sync.destinations.xlsx_rows import RowFile
 from sheets_sync.errors import DestinationError
 
 MANAGED_PREFIX = "sheets_sync.managed_tab."
@@ -49,6 +51,9 @@ class StreamSheet(WriteOnlyWorksheet):
     openpyxl's own write-only sheet converts each appended value, and takes a raised-and-caught
     exception per ready-made cell; skipping that conversion is most of the speed on large tabs.
     """
+
+    rows_file: RowFile | None = None
+    """Pre-serialised rows spliced into ``<sheetData>`` on save (used by raw-data tabs)."""
 
     def _values_to_row(self, values: Any, row_idx: int) -> Iterator[Any]:
         for col_idx, cell in enumerate(values, 1):
@@ -141,9 +146,12 @@ def add_managed_sheets(
     return sheets
 
 
-def discard_streams(sheets: Sequence[WriteOnlyWorksheet]) -> None:
-    """Close and delete the temp files of streaming sheets after a failed write."""
+def release_streams(sheets: Sequence[WriteOnlyWorksheet]) -> None:
+    """Close and delete the temp files of streaming sheets (safe to call after a save or a
+    failure, and more than once)."""
     for ws in sheets:
+        if isinstance(ws, StreamSheet) and ws.rows_file is not None:
+            ws.rows_file.close()
         writer = ws._writer
         if writer is None:
             continue
@@ -171,9 +179,42 @@ class _MixedWriter(ExcelWriter):
             ws.close()
         writer = ws._writer
         ws._rels = writer._rels
-        self._archive.write(writer.out, ws.path[1:])
+        if isinstance(ws, StreamSheet) and ws.rows_file is not None:
+            _splice_rows(self._archive, ws.path[1:], Path(writer.out), ws.rows_file)
+        else:
+            self._archive.write(writer.out, ws.path[1:])
         self.manifest.append(ws)
         writer.cleanup()
+
+
+_EMPTY_SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData>\s*</sheetData>")
+_DIMENSION = re.compile(rb'<dimension ref="[^"]*"\s*/>')
+_COPY_CHUNK = 1 << 20
+
+
+def _with_dimension(head: bytes, ref: str) -> bytes:
+    """Set the sheet's used range, so readers can size it without scanning every row."""
+    element = f'<dimension ref="{ref}"/>'.encode()
+    if _DIMENSION.search(head):
+        return _DIMENSION.sub(element, head)
+    views = head.find(b"<sheetViews")  # the schema puts <dimension> right before the views
+    return head if views < 0 else head[:views] + element + head[views:]
+
+
+def _splice_rows(archive: ZipFile, name: str, sheet_xml: Path, rows: RowFile) -> None:
+    """Store ``sheet_xml`` with its empty ``<sheetData>`` filled from ``rows``."""
+    xml = sheet_xml.read_bytes()  # small: openpyxl wrote everything but the rows
+    match = _EMPTY_SHEET_DATA.search(xml)
+    if match is None:
+        raise DestinationError(f"internal: no empty sheetData in {name}; please report this bug")
+    head = _with_dimension(xml[: match.start()], rows.dimension)
+    rows.flush()
+    rows.file.seek(0)
+    with archive.open(name, "w", force_zip64=True) as out:
+        out.write(head + b"<sheetData>")
+        while chunk := rows.file.read(_COPY_CHUNK):
+            out.write(chunk)
+        out.write(b"</sheetData>" + xml[match.end() :])
 
 
 def save_book(wb: OpenpyxlWorkbook, target: Path) -> None:

@@ -25,7 +25,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from connectors.base import ProgressFn
+from sheets_sync.destinations.xlsx_book import StreamSheet
 from sheets_sync.destinations.xlsx_charts import build_chart, check_chart
+from sheets_sync.destinations.xlsx_rows import RowFile
 from sheets_sync.destinations.xlsx_styles import StyleKit, number_format
 from sheets_sync.destinations.xlsx_values import column_values, display_width, effective_format
 from sheets_sync.document import BlockKind, ChartKind, ColumnFormat, Fmt, Tab, TabKind, Table
@@ -81,6 +83,10 @@ class Stamp:
             template.alignment = alignment
         return template._style
 
+    def style_id(self, style: StyleArray) -> int:
+        """The workbook-wide index of ``style`` (what an ``s=`` attribute refers to)."""
+        return Cell(self.ws, style_array=style).style_id
+
     def cell(self, value: Any, style: StyleArray) -> Cell:
         """A styled cell; text is always stored as text, even ``=IMPORTXML(...)``."""
         # Cells share the prepared array: nothing restyles a cell after it is made.
@@ -127,10 +133,11 @@ def render_report_tab(ws: WriteOnlyWorksheet, layout: TabLayout, ctx: RenderCont
     return sum(len(cells) for cells in grid.values())
 
 
-def render_data_tab(ws: WriteOnlyWorksheet, layout: TabLayout, ctx: RenderContext) -> int:
+def render_data_tab(ws: StreamSheet, layout: TabLayout, ctx: RenderContext) -> int:
     """Stream a raw-data tab: frozen header at row 1, autofilter, chunked rows, capped at Excel's
     row limit with a visible note. Return the number of cells written."""
     tab = layout.tab
+    kit = ctx.kit
     ws.freeze_panes = "A2"
     if not tab.tables:
         return 0
@@ -142,7 +149,7 @@ def render_data_tab(ws: WriteOnlyWorksheet, layout: TabLayout, ctx: RenderContex
     table = tab.tables[0]
     placement = layout.placements[table.id]
     stamp = Stamp(ws)
-    columns = _columns(table, stamp, ctx.kit)
+    columns = _columns(table, stamp, kit)
     total = len(table.frame)
     n_rows = min(total, ctx.max_rows - 2)  # keep one row for the header and one for the note
     widths: dict[int, int] = defaultdict(int)
@@ -150,36 +157,22 @@ def render_data_tab(ws: WriteOnlyWorksheet, layout: TabLayout, ctx: RenderContex
     _set_widths(ws, widths)
     last_col = get_column_letter(placement.left_col + len(columns))
     ws.auto_filter.ref = f"A1:{last_col}{n_rows + 1}"
-    _delta_rules(ws, table, placement, n_rows, ctx.kit)
+    _delta_rules(ws, table, placement, n_rows, kit)
 
-    header_style = stamp.style(
-        ctx.kit.header_font, ctx.kit.header_fill, None, ctx.kit.header_alignment
-    )
-    ws.append([stamp.cell(str(c.name), header_style) for c in columns])
-    cells = len(columns)
+    rows = ws.rows_file = RowFile()
+    header = stamp.style(kit.header_font, kit.header_fill, None, kit.header_alignment)
+    cells = rows.add([str(c.name) for c in columns], [stamp.style_id(header)] * len(columns))
+    style_ids = [stamp.style_id(c.style) for c in columns]
     for start in range(0, n_rows, DATA_CHUNK_ROWS):
         chunk = table.frame.iloc[start : min(n_rows, start + DATA_CHUNK_ROWS)]
-        cells += _stream_rows(ws, stamp, chunk, columns, ctx.timezone)
+        values = [column_values(chunk[c.name], c.fmt.fmt, ctx.timezone) for c in columns]
+        for row in zip(*values):
+            cells += rows.add(row, style_ids)
         ctx.progress(f"xlsx: {tab.name}", start + len(chunk), n_rows)
     note = _note_text(table, n_rows, total, capped=n_rows < total)
     if note:
-        ws.append([stamp.cell(note, stamp.style(ctx.kit.note_font))])
-        cells += 1
+        cells += rows.add([note], [stamp.style_id(stamp.style(kit.note_font))])
     return cells
-
-
-def _stream_rows(
-    ws: WriteOnlyWorksheet, stamp: Stamp, chunk: Any, columns: list[_Column], timezone: str
-) -> int:
-    values = [column_values(chunk[c.name], c.fmt.fmt, timezone) for c in columns]
-    styles = [c.style for c in columns]
-    make: Callable[[Any, StyleArray], Cell] = stamp.cell
-    written = 0
-    for row in zip(*values):
-        cells = [None if v is None else make(v, s) for v, s in zip(row, styles)]
-        written += sum(c is not None for c in cells)
-        ws.append(cells)
-    return written
 
 
 def _columns(table: Table, stamp: Stamp, kit: StyleKit, scorecard: bool = False) -> list[_Column]:
