@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sheets_sync.document import BlockKind, ColumnFormat, Fmt, Table
+from sheets_sync.issues import DataIssue
 from sheets_sync.metrics.engine import run_query, stage_funnel
 from sheets_sync.quality import QUALITY_CHECKS, quality_summary, run_check
 from sheets_sync.report.context import BuildContext
@@ -68,6 +69,7 @@ def _scorecards(block: ScorecardsBlock, ctx: BuildContext) -> BuiltBlock:
     comparison = ctx.comparison_for(block.comparison)
     query = ctx.query(block.metrics, filters=block.filters, comparison=comparison)
     frame = run_query(ctx.dataset, query, ctx.catalogue, ctx.now)
+    issues = _issues(frame)
     if frame.empty:
         # One blank row keeps the KPI strip in place when there is nothing to count.
         frame = pd.DataFrame([{c: np.nan for c in frame.columns}])
@@ -78,7 +80,8 @@ def _scorecards(block: ScorecardsBlock, ctx: BuildContext) -> BuiltBlock:
         block.id, frame, [SCORECARD_LABEL_KEY], block.metrics, comparison is not None, ctx
     )
     built.table.kind = BlockKind.SCORECARDS
-    return _finish(built, block.title, block.note, _no_values(frame, block.metrics))
+    empty = _no_values(frame, block.metrics)
+    return _finish(built, block.title, block.note, empty, issues=issues)
 
 
 def _breakdown(block: TableBlock, ctx: BuildContext) -> BuiltBlock:
@@ -95,7 +98,7 @@ def _breakdown(block: TableBlock, ctx: BuildContext) -> BuiltBlock:
     built = _metric_table(
         block.id, frame, list(block.dimensions), block.metrics, comparison is not None, ctx
     )
-    return _finish(built, block.title, block.note, frame.empty, NO_ROWS_NOTE)
+    return _finish(built, block.title, block.note, frame.empty, NO_ROWS_NOTE, _issues(frame))
 
 
 def _timeseries(block: TimeseriesBlock, ctx: BuildContext) -> BuiltBlock:
@@ -105,6 +108,7 @@ def _timeseries(block: TimeseriesBlock, ctx: BuildContext) -> BuiltBlock:
         block.metrics, filters=block.filters, granularity=granularity, comparison=comparison
     )
     frame = run_query(ctx.dataset, query, ctx.catalogue, ctx.now)
+    issues = _issues(frame)
     if "period" in frame.columns:
         frame = frame.sort_values("period", kind="stable")
     built = _metric_table(
@@ -116,7 +120,8 @@ def _timeseries(block: TimeseriesBlock, ctx: BuildContext) -> BuiltBlock:
         ctx,
         period_header=GRANULARITY_HEADERS[granularity],
     )
-    return _finish(built, block.title, block.note, _no_values(frame, block.metrics))
+    empty = _no_values(frame, block.metrics)
+    return _finish(built, block.title, block.note, empty, issues=issues)
 
 
 def _metric_table(
@@ -224,11 +229,18 @@ def _finish(
     note: str | None,
     empty: bool,
     empty_note: str = NO_DATA_NOTE,
+    issues: Sequence[str] = (),
 ) -> BuiltBlock:
     built.table.title = title
-    notes = [n for n in (note, empty_note if empty else None) if n]
+    notes = [n for n in (note, empty_note if empty else None, *issues) if n]
     built.table.note = " ".join(notes) or None
     return built
+
+
+def _issues(frame: pd.DataFrame) -> list[str]:
+    """What the engine had to leave out (e.g. amounts without an exchange rate), as text."""
+    found = frame.attrs.get("issues") or []
+    return [i.describe() if isinstance(i, DataIssue) else str(i) for i in found]
 
 
 def _no_values(frame: pd.DataFrame, metrics: Sequence[str]) -> bool:

@@ -43,9 +43,15 @@ def raw_data_tab(spec: RawDataTab, ctx: BuildContext) -> Tab:
     frame = _sorted(frame, source, spec)
     limit = min(x for x in (spec.max_rows, ctx.settings.raw_data_max_rows) if x is not None)
     total = len(frame)
-    shown = plain_values(frame.head(limit).reset_index(drop=True))
-    formats = {_header(c): _format(spec.table, c, shown) for c in shown.columns}
-    shown.columns = [_header(c) for c in shown.columns]
+    head = frame.head(limit)
+    codes = source.loc[head.index, "currency"].dropna().unique() if "currency" in source else []
+    # Raw amounts stay in their own currency: label them only when all shown rows share one.
+    currency = str(codes[0]) if len(codes) == 1 else None
+    shown = plain_values(head.reset_index(drop=True))
+    # Custom fields keep the name the user gave them; canonical columns get readable headers.
+    headers = {c: c if c in spec.custom_columns else _header(c) for c in shown.columns}
+    formats = {headers[c]: _format(spec.table, c, shown, currency) for c in shown.columns}
+    shown.columns = [headers[c] for c in shown.columns]
     missing = [c for c in spec.custom_columns if c not in source.columns]
     notes = []
     if total == 0:
@@ -88,7 +94,7 @@ def _header(column: str) -> str:
     return _LOOKUP_HEADERS.get(column) or readable(column)
 
 
-def _format(table: str, column: str, frame: pd.DataFrame) -> ColumnFormat:
+def _format(table: str, column: str, frame: pd.DataFrame, currency: str | None) -> ColumnFormat:
     spec = TABLES[table]
     if column not in spec.names:
         return ColumnFormat(Fmt.TEXT) if column in _LOOKUP_HEADERS else _guess(frame[column])
@@ -96,11 +102,7 @@ def _format(table: str, column: str, frame: pd.DataFrame) -> ColumnFormat:
     if column == "probability":
         return ColumnFormat(Fmt.PERCENT)
     if kind is Kind.MONEY:
-        # Raw amounts stay in their own currency: label them only when all rows share one.
-        codes = frame["currency"].dropna().unique() if "currency" in frame.columns else []
-        if len(codes) == 1:
-            return ColumnFormat(Fmt.CURRENCY, str(codes[0]))
-        return ColumnFormat(Fmt.NUMBER)
+        return ColumnFormat(Fmt.CURRENCY, currency) if currency else ColumnFormat(Fmt.NUMBER)
     return ColumnFormat(_FORMATS.get(kind, Fmt.TEXT))
 
 

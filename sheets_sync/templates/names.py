@@ -29,7 +29,7 @@ def tab_name_problem(name: str) -> str | None:
 
 def safe_tab_name(name: str, taken: set[str]) -> str:
     """``name`` made valid and unique (case-insensitively) among ``taken``, which it joins."""
-    cleaned = _FORBIDDEN.sub(" ", name).strip().strip("'").strip() or "Sheet"
+    cleaned = " ".join(_FORBIDDEN.sub(" ", name).split()).strip("'").strip() or "Sheet"
     cleaned = cleaned[:MAX_TAB_NAME]
     candidate, n = cleaned, 2
     while candidate.lower() in taken:
