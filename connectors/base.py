@@ -96,6 +96,8 @@ class Source(abc.ABC):
     """
 
     type: ClassVar[str]
+    reads_local_files: ClassVar[bool] = False
+    """True for sources whose options name local files; they receive a ``base_dir`` option."""
 
     def __init__(self, name: str, options: Mapping[str, Any]) -> None:
         self.name = name

@@ -44,6 +44,15 @@ def source_class(type_name: str) -> type[Source]:
     return cls
 
 
-def build_source(type_name: str, name: str, options: Mapping[str, Any]) -> Source:
-    """Instantiate a configured source (no I/O happens here)."""
-    return source_class(type_name)(name, options)
+def build_source(
+    type_name: str, name: str, options: Mapping[str, Any], base_dir: str | None = None
+) -> Source:
+    """Instantiate a configured source (no I/O happens here).
+
+    Sources that read local files get ``base_dir`` (the config's folder) as an option, so the
+    relative paths in their options resolve against it.
+    """
+    cls = source_class(type_name)
+    if cls.reads_local_files and base_dir is not None:
+        options = {"base_dir": base_dir, **options}
+    return cls(name, options)

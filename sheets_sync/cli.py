@@ -280,7 +280,7 @@ def validate(config_path: str) -> None:
     config = load_config(config_path)
     template = load_report_template(config)
     for sc in config.sources:
-        build_source(sc.type, sc.name, {"base_dir": config.base_dir, **sc.options})
+        build_source(sc.type, sc.name, sc.options, config.base_dir)
     destination = build_destination(config)
     click.echo(
         f"ok: template {template.id}, {len(config.sources)} source(s), "
@@ -298,9 +298,7 @@ def check(config_path: str) -> None:
     config = load_config(config_path)
     failed = False
     for sc in config.sources:
-        outcome = build_source(
-            sc.type, sc.name, {"base_dir": config.base_dir, **sc.options}
-        ).check()
+        outcome = build_source(sc.type, sc.name, sc.options, config.base_dir).check()
         mark = "ok" if outcome.ok else "FAILED"
         click.echo(f"{sc.name}: {mark}: {outcome.message}")
         if outcome.missing:
@@ -314,7 +312,11 @@ def check(config_path: str) -> None:
 
 
 def demo_config(template: str, output: Path, size: int, seed: int, as_of: date) -> Any:
-    """The embedded-defaults config: the demo company written to a local workbook."""
+    """The embedded-defaults config: the demo company written to a local workbook.
+
+    The company's Salesforce org, HubSpot portal and spend sheet are three sources, blended like
+    real ones (they share a seed, so their overlapping contacts and companies line up).
+    """
     from sheets_sync.config import parse_config
 
     return parse_config(
@@ -328,9 +330,15 @@ def demo_config(template: str, output: Path, size: int, seed: int, as_of: date) 
             "sources": [
                 {
                     "type": "demo",
-                    "name": "demo",
-                    "options": {"size": size, "seed": seed, "as_of": as_of.isoformat()},
+                    "name": flavor,
+                    "options": {
+                        "size": size,
+                        "seed": seed,
+                        "as_of": as_of.isoformat(),
+                        "flavor": flavor,
+                    },
                 }
+                for flavor in ("salesforce", "hubspot", "spend")
             ],
             "destination": {"type": "xlsx", "path": str(output)},
             "state_dir": str(output.parent / ".sheets-sync"),

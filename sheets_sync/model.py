@@ -366,7 +366,11 @@ def conform(
             continue
         raw = frame[col.name]
         typed = _coerce(raw, col.kind)
-        lost = typed.isna().to_numpy() & _present(raw)
+        lost = typed.isna().to_numpy()
+        if lost.any():
+            # Only rows that came out missing can have lost a value; checking just those keeps
+            # conform linear in the number of blanks instead of scanning every text column.
+            lost[lost] = _present(raw[lost])
         if col.allowed:
             bad = typed.notna() & ~typed.astype("string").isin(col.allowed)
             lost |= bad.to_numpy(dtype=bool)
@@ -422,7 +426,10 @@ def concat_tables(frames: Iterable[pd.DataFrame], table: str) -> pd.DataFrame:
     parts = [f for f in frames if f is not None]
     if not parts:
         return empty_frame(table)
-    result = pd.concat(parts, ignore_index=True, sort=False)
+    # Empty parts add no rows but would make pandas guess dtypes from them.
+    filled = [f for f in parts if len(f)] or parts[:1]
+    result = pd.concat(filled, ignore_index=True, sort=False) if len(filled) > 1 else filled[0]
+    result = result.copy()
     for col in spec(table).columns:
         if col.kind is Kind.CATEGORY and col.name in result.columns:
             result[col.name] = result[col.name].astype("string").astype("category")

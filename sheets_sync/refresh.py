@@ -103,8 +103,7 @@ def read_sources(
     results: list[tuple[str, SourceResult]] = []
     state_dir = config.resolve(config.state_dir)
     for sc in config.sources:
-        options = {"base_dir": config.base_dir, **sc.options}
-        source = build_source(sc.type, sc.name, options)
+        source = build_source(sc.type, sc.name, sc.options, config.base_dir)
         context = ReadContext(
             started_at=started_at,
             cursors={} if full_refresh else cursors.load(sc.name),

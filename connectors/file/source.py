@@ -35,6 +35,7 @@ class FileSource(Source):
     """Reads the files a mapping declares and returns the canonical tables it maps."""
 
     type = "file"
+    reads_local_files = True
 
     def __init__(self, name: str, options: Mapping[str, Any]) -> None:
         super().__init__(name, options)
