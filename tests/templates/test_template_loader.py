@@ -44,13 +44,13 @@ def _blocks(template):
 
 
 def test_template_dir_is_the_repository_folder():
-    assert TEMPLATE_DIR == Path(__file__).resolve().parents[2] / "sheet_templates"
+    assert Path(__file__).resolve().parents[2] / "sheet_templates" == TEMPLATE_DIR
     assert TEMPLATE_DIR.is_dir()
 
 
 def test_every_bundled_template_loads_and_the_catalogue_is_complete():
     templates = list_templates()
-    assert EXPECTED <= {t.id for t in templates}
+    assert {t.id for t in templates} >= EXPECTED
     assert [t.id for t in templates] == bundled_ids()
     assert {t.audience for t in templates} == {"executive", "manager", "analyst"}
 
@@ -107,5 +107,5 @@ def test_unknown_template_id_suggests_the_closest():
 
 def test_missing_template_file_names_the_path(tmp_path):
     missing = tmp_path / "nope.yaml"
-    with pytest.raises(TemplateError, match="nope.yaml does not exist"):
+    with pytest.raises(TemplateError, match=r"nope\.yaml does not exist"):
         load_template(missing)

@@ -74,7 +74,8 @@ CASES = [
     (
         "metrics: [won_revenue, win_rate]\n      - id: by_owner",
         "metrics: [won_revenue, win_rat]\n      - id: by_owner",
-        "tabs[0].blocks[0].metrics[1]: unknown metric 'win_rat' (did you mean 'win_rate'?) (line 12)",
+        "tabs[0].blocks[0].metrics[1]: unknown metric 'win_rat' (did you mean 'win_rate'?) "
+        "(line 12)",
     ),
     (
         "dimensions: [owner]",
@@ -236,7 +237,7 @@ def test_custom_fields_are_accepted_as_dimensions(tmp_path):
 
 
 def test_a_template_that_is_not_a_mapping_is_refused(tmp_path):
-    with pytest.raises(TemplateError, match="sales_check.yaml: a template must be a mapping"):
+    with pytest.raises(TemplateError, match=r"sales_check\.yaml: a template must be a mapping"):
         load_template(_write(tmp_path, "- just\n- a list\n"))
 
 
