@@ -259,3 +259,16 @@ def test_value_mapping_matches_xlsx_numbers(tmp_path):
     assert result.tables["deals"]["status"].astype(str).tolist() == ["won"]
     miss = [i for i in result.issues if i.column == "status"]
     assert "'9' not in the values mapping" in miss[0].message and miss[0].rows == (3,)
+
+
+def test_relative_mapping_resolves_against_the_config_folder(tmp_path):
+    (tmp_path / "maps").mkdir()
+    (tmp_path / "maps" / "m.yaml").write_text(
+        "files: {d: {path: d.csv}}\n"
+        "tables: {deals: {from: d, columns: {deal_id: Id, status: {constant: open},"
+        " created_at: Created}}}\n"
+    )
+    (tmp_path / "maps" / "d.csv").write_text("Id,Created\n1,2024-01-01\n")
+    source = build_source("file", "crm", {"mapping": "maps/m.yaml"}, str(tmp_path))
+    assert source.data_dir == tmp_path / "maps"
+    assert _read(source).row_counts() == {"deals": 1}
