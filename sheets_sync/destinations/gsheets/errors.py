@@ -39,8 +39,8 @@ def translate(err: BaseException, file_id: str, attempts: int = 1) -> Destinatio
     detail = f": {message}" if message else ""
     if status == 403:
         return DestinationError(
-            f"no permission to edit spreadsheet {file_id}; ask its owner to share it with the "
-            "connected Google account as Editor, or reconnect Google with Sheets access"
+            f"no access to spreadsheet {file_id}; ask its owner to share it with the connected "
+            "Google account (as Editor for reports), or reconnect Google with Sheets access"
         )
     if status == 404:
         return DestinationError(

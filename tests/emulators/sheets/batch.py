@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import random
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +29,8 @@ DEFAULT_ROWS, DEFAULT_COLS = 1000, 26
 def _paths(fields: str | None) -> list[list[str]]:
     if not fields:
         raise bad("At least one field must be updated, but none were specified.")
-    return [path.strip().split(".") for path in fields.split(",") if path.strip()]
+    # Sheets accepts both "a.b" and "a/b" (gspread sends the latter).
+    return [re.split(r"[./]", path.strip()) for path in fields.split(",") if path.strip()]
 
 
 def apply_mask(target: dict[str, Any], source: dict[str, Any], fields: str | None) -> None:

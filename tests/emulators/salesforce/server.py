@@ -1,0 +1,501 @@
+"""A Salesforce API emulator served over TLS on loopback, for simple-salesforce to talk to.
+
+Endpoints (shaped after the recorded traffic in ../shared/fixtures/salesforce and the REST API
+docs): OAuth token (refresh_token, JWT bearer), SOAP login (username + password + token),
+``sobjects/<Object>/describe``, ``query`` / ``queryAll`` with ``nextRecordsUrl`` paging
+(``Sforce-Query-Options: batchSize=N``, at most 2,000), and Bulk API 2.0 query jobs
+(``jobs/query``: create, poll, CSV results paged with ``Sforce-Locator``).
+
+Every API response carries ``Sforce-Limit-Info: api-usage=<used>/<daily_limit>``; past the limit
+the API answers 403 ``REQUEST_LIMIT_EXCEEDED``. Tests inject faults with :meth:`fail_next`
+(status / Retry-After / body), :meth:`truncate_next` (a cut-off JSON page),
+:meth:`malformed_next` (a page without ``records``) and :meth:`expire_sessions` (401).
+``requests`` logs ``(method, path)`` of every call for assertions.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import secrets
+import ssl
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
+
+from tests.emulators.salesforce import soql
+from tests.emulators.salesforce.org import Org
+from tests.emulators.salesforce.tls import make_cert
+
+CLIENT_ID = "emulator-client-id"
+CLIENT_SECRET = "emulator-client-secret"
+REFRESH_TOKEN = "emulator-refresh-token"
+USERNAME = "rep@example.com"
+PASSWORD = "pw"
+SECURITY_TOKEN = "tok"
+
+
+@dataclass
+class Fault:
+    """One injected answer for the next request whose path contains ``path``."""
+
+    path: str
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    times: int = 1
+
+
+@dataclass
+class _Cursor:
+    records: list[dict[str, Any]]
+    position: int
+    size: int
+    deleted: bool
+
+
+class SalesforceEmulator:
+    """The emulator: ``start()`` serves on ``base_url`` until ``stop()``."""
+
+    def __init__(self, folder: Path, fixtures: Path | None = None, page_size: int = 2000) -> None:
+        self.org = Org(fixtures)
+        self.page_size = page_size
+        self.cert, self.key = make_cert(folder)
+        self.daily_limit = 1_000_000
+        self.used = 0
+        self.requests: list[tuple[str, str]] = []
+        self.faults: list[Fault] = []
+        self.tokens: set[str] = set()
+        self.jwt_public_key: Any = None
+        self.bulk_polls_until_complete = 1
+        self._cursors: dict[str, _Cursor] = {}
+        self._jobs: dict[str, dict[str, Any]] = {}
+        self._lock = threading.RLock()
+        self._server: ThreadingHTTPServer | None = None
+        self.version = "59.0"
+
+    # --- lifecycle -------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        """``https://127.0.0.1:<port>``: both the login URL and the instance URL."""
+        assert self._server is not None
+        return f"https://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> SalesforceEmulator:
+        """Start serving in a daemon thread."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.cert, self.key)
+        emulator = self
+
+        class Handler(_Handler):
+            owner = emulator
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        self._server = server
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    # --- fault injection -------------------------------------------------------------------
+    def fail_next(
+        self,
+        path: str,
+        status: int,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next ``times`` requests whose path contains ``path`` with ``status``."""
+        raw = body if isinstance(body, bytes) else json.dumps(body or []).encode()
+        self.faults.append(Fault(path, status, raw, dict(headers or {}), times))
+
+    def truncate_next(self, path: str) -> None:
+        """Answer the next matching request with a JSON page cut off half-way."""
+        self.faults.append(Fault(path, 200, b'{"totalSize": 9, "done": false, "records": [{"Id'))
+
+    def malformed_next(self, path: str) -> None:
+        """Answer the next matching request with valid JSON that is not a query page."""
+        self.faults.append(Fault(path, 200, b'{"totalSize": 9, "done": true}'))
+
+    def expire_sessions(self) -> None:
+        """Invalidate every issued access token (the next API call gets 401)."""
+        with self._lock:
+            self.tokens.clear()
+
+    def api_calls(self, fragment: str = "/services/data/") -> int:
+        """How many logged requests had ``fragment`` in their path."""
+        return sum(1 for _, path in self.requests if fragment in path)
+
+    # --- helpers used by the handler ----------------------------------------------------------
+    def take_fault(self, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.path in path:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self.faults.remove(fault)
+                    return fault
+        return None
+
+    def issue_token(self) -> str:
+        token = "00D!" + secrets.token_urlsafe(16)
+        with self._lock:
+            self.tokens.add(token)
+        return token
+
+    def open_cursor(self, records: list[dict[str, Any]], size: int, deleted: bool) -> str:
+        with self._lock:
+            locator = "01g" + secrets.token_hex(6)
+            self._cursors[locator] = _Cursor(records, 0, size, deleted)
+            return locator
+
+    def page(self, locator: str) -> dict[str, Any]:
+        with self._lock:
+            cursor = self._cursors[locator]
+            chunk = cursor.records[cursor.position : cursor.position + cursor.size]
+            cursor.position += len(chunk)
+            done = cursor.position >= len(cursor.records)
+            page: dict[str, Any] = {
+                "totalSize": len(cursor.records),
+                "done": done,
+                "records": chunk,
+            }
+            if not done:
+                kind = "queryAll" if cursor.deleted else "query"
+                page["nextRecordsUrl"] = (
+                    f"/services/data/v{self.version}/{kind}/{locator}-{cursor.position}"
+                )
+            return page
+
+    def run_query(self, text: str, include_deleted: bool) -> tuple[str, list[dict[str, Any]]]:
+        """(object, records as the API returns them) for a SOQL query; raises on bad input."""
+        query = soql.parse(text)
+        if query.obj not in self.org.describes:
+            raise _ApiError(400, "INVALID_TYPE", f"sObject type '{query.obj}' is not supported.")
+        if query.obj in self.org.hidden:
+            raise _ApiError(403, "INSUFFICIENT_ACCESS", f"No access to entity {query.obj}")
+        known = self.org.field_names(query.obj)
+        for name in [*query.fields, *(w[0] for w in query.where)]:
+            if name not in known:
+                raise _ApiError(
+                    400,
+                    "INVALID_FIELD",
+                    f"No such column '{name}' on entity '{query.obj}'. If you are attempting to "
+                    "use a custom field, be sure to append the '__c' after the custom field name.",
+                )
+        with self.org.lock:
+            pool = list(self.org.records[query.obj].values())
+        rows = [
+            r
+            for r in pool
+            if (include_deleted or not r.get("IsDeleted")) and soql.matches(r, query.where)
+        ]
+        if query.order_by:
+            rows.sort(key=lambda r: str(r.get(query.order_by) or ""), reverse=query.descending)
+        if query.limit is not None:
+            rows = rows[: query.limit]
+        out = []
+        for row in rows:
+            record: dict[str, Any] = {
+                "attributes": {
+                    "type": query.obj,
+                    "url": f"/services/data/v{self.version}/sobjects/{query.obj}/{row['Id']}",
+                }
+            }
+            record.update({name: row.get(name) for name in query.fields})
+            out.append(record)
+        return query.obj, out
+
+    def create_job(self, body: dict[str, Any]) -> dict[str, Any]:
+        operation = body.get("operation")
+        if operation not in ("query", "queryAll"):
+            raise _ApiError(400, "INVALIDJOB", "operation must be query or queryAll")
+        query = soql.parse(str(body.get("query", "")))
+        obj, records = self.run_query(str(body["query"]), operation == "queryAll")
+        job_id = "750" + secrets.token_hex(6)
+        job = {
+            "id": job_id,
+            "operation": operation,
+            "object": obj,
+            "state": "UploadComplete",
+            "fields": query.fields,
+            "records": records,
+            "polls": 0,
+        }
+        with self._lock:
+            self._jobs[job_id] = job
+        return {k: v for k, v in job.items() if k not in ("records", "fields", "polls")}
+
+    def job_info(self, job_id: str) -> dict[str, Any]:
+        with self._lock:
+            job = self._jobs[job_id]
+            job["polls"] += 1
+            if job["polls"] >= self.bulk_polls_until_complete:
+                job["state"] = "JobComplete"
+            return {
+                "id": job_id,
+                "operation": job["operation"],
+                "object": job["object"],
+                "state": job["state"],
+                "numberRecordsProcessed": len(job["records"]),
+            }
+
+    def job_results(self, job_id: str, locator: str, max_records: int) -> tuple[bytes, str, int]:
+        with self._lock:
+            job = self._jobs[job_id]
+        start = int(locator) if locator else 0
+        chunk = job["records"][start : start + max_records]
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(job["fields"])
+        for record in chunk:
+            writer.writerow([_csv_cell(record.get(name)) for name in job["fields"]])
+        end = start + len(chunk)
+        next_locator = str(end) if end < len(job["records"]) else "null"
+        return buffer.getvalue().encode(), next_locator, len(chunk)
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class _ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: SalesforceEmulator
+    protocol_version = "HTTP/1.1"
+    # Headers and body leave in one write: otherwise Nagle + delayed ACK stall each response.
+    wbufsize = 1 << 16
+    disable_nagle_algorithm = True
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    # --- plumbing ----------------------------------------------------------------------------
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        merged = {"Content-Type": "application/json;charset=UTF-8", **(headers or {})}
+        for name, value in merged.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        self._send(status, json.dumps(payload).encode(), headers)
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
+    def _dispatch(self, method: str) -> None:
+        emu = self.owner
+        url = urlsplit(self.path)
+        body = self._body() if method != "GET" else b""
+        emu.requests.append((method, url.path))
+        fault = emu.take_fault(url.path)
+        if fault is not None:
+            self._send(fault.status, fault.body, fault.headers)
+            return
+        try:
+            if url.path == "/services/oauth2/token":
+                self._token(body)
+            elif url.path.startswith("/services/Soap/u/"):
+                self._soap_login(body)
+            elif url.path.startswith("/services/data/"):
+                self._api(method, url.path, parse_qs(url.query), body)
+            else:
+                self._json(404, [{"errorCode": "NOT_FOUND", "message": "no such resource"}])
+        except _ApiError as err:
+            self._json(err.status, [{"errorCode": err.code, "message": err.message}])
+
+    # --- auth --------------------------------------------------------------------------------
+    def _token(self, body: bytes) -> None:
+        emu = self.owner
+        form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        grant = form.get("grant_type")
+        ok = False
+        if grant == "refresh_token":
+            ok = (
+                form.get("client_id") == CLIENT_ID
+                and form.get("refresh_token") == REFRESH_TOKEN
+                and form.get("client_secret", CLIENT_SECRET) == CLIENT_SECRET
+            )
+        elif grant == "urn:ietf:params:oauth:grant-type:jwt-bearer" and emu.jwt_public_key:
+            try:
+                claims = jwt.decode(
+                    form.get("assertion", ""),
+                    emu.jwt_public_key,
+                    algorithms=["RS256"],
+                    audience=emu.base_url,
+                )
+                ok = claims.get("iss") == CLIENT_ID and claims.get("sub") == USERNAME
+            except jwt.PyJWTError:
+                ok = False
+        if not ok:
+            self._json(
+                400, {"error": "invalid_grant", "error_description": "expired access/refresh token"}
+            )
+            return
+        self._json(
+            200,
+            {
+                "access_token": emu.issue_token(),
+                "instance_url": emu.base_url,
+                "id": f"{emu.base_url}/id/00D000000000001/005000000000001",
+                "token_type": "Bearer",
+                "issued_at": "1700000000000",
+            },
+        )
+
+    def _soap_login(self, body: bytes) -> None:
+        emu = self.owner
+        text = body.decode()
+        good = f"<n1:username>{USERNAME}</n1:username>" in text and (
+            f"<n1:password>{PASSWORD}{SECURITY_TOKEN}</n1:password>" in text
+        )
+        headers = {"Content-Type": "text/xml;charset=UTF-8"}
+        if not good:
+            fault = (
+                '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope '
+                'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+                'xmlns:sf="urn:fault.partner.soap.sforce.com"><soapenv:Body><soapenv:Fault>'
+                "<faultcode>INVALID_LOGIN</faultcode><detail><sf:LoginFault>"
+                "<sf:exceptionCode>INVALID_LOGIN</sf:exceptionCode><sf:exceptionMessage>"
+                "Invalid username, password, security token; or user locked out."
+                "</sf:exceptionMessage></sf:LoginFault></detail></soapenv:Fault></soapenv:Body>"
+                "</soapenv:Envelope>"
+            )
+            self._send(500, fault.encode(), headers)
+            return
+        server_url = f"{emu.base_url}/services/Soap/u/{emu.version}/00D000000000001"
+        ok = (
+            '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope '
+            'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+            'xmlns="urn:partner.soap.sforce.com"><soapenv:Body><loginResponse><result>'
+            f"<serverUrl>{server_url}</serverUrl><sessionId>{emu.issue_token()}</sessionId>"
+            "</result></loginResponse></soapenv:Body></soapenv:Envelope>"
+        )
+        self._send(200, ok.encode(), headers)
+
+    # --- REST API ----------------------------------------------------------------------------
+    def _api(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> None:
+        emu = self.owner
+        auth = self.headers.get("Authorization", "")
+        if auth.removeprefix("Bearer ").strip() not in emu.tokens:
+            self._json(
+                401, [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+            )
+            return
+        with emu._lock:
+            emu.used += 1
+            used = emu.used
+        limit = {"Sforce-Limit-Info": f"api-usage={used}/{emu.daily_limit}"}
+        if used > emu.daily_limit:
+            self._json(
+                403,
+                [
+                    {
+                        "message": "TotalRequests Limit exceeded.",
+                        "errorCode": "REQUEST_LIMIT_EXCEEDED",
+                    }
+                ],
+                limit,
+            )
+            return
+        parts = path.split("/")[4:]  # after /services/data/vXX.X/
+        if parts[:1] == ["sobjects"] and len(parts) == 3 and parts[2] == "describe":
+            obj = parts[1]
+            if obj not in emu.org.describes:
+                raise _ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+            if obj in emu.org.hidden:
+                raise _ApiError(403, "INSUFFICIENT_ACCESS", f"No access to entity {obj}")
+            self._json(200, emu.org.describes[obj], limit)
+        elif parts[:1] in (["query"], ["queryAll"]):
+            self._query(parts, query, limit)
+        elif parts[:2] == ["jobs", "query"]:
+            self._bulk(method, parts[2:], query, body, limit)
+        else:
+            raise _ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+
+    def _query(self, parts: list[str], query: dict[str, list[str]], limit: dict[str, str]) -> None:
+        emu = self.owner
+        deleted = parts[0] == "queryAll"
+        if len(parts) == 2 and parts[1]:
+            locator = parts[1].split("-")[0]
+            try:
+                self._json(200, emu.page(locator), limit)
+            except KeyError:
+                raise _ApiError(400, "INVALID_QUERY_LOCATOR", "invalid query locator") from None
+            return
+        options = self.headers.get("Sforce-Query-Options", "")
+        size = emu.page_size
+        if options.startswith("batchSize="):
+            size = min(2000, max(1, int(options.split("=", 1)[1])))
+        try:
+            _, records = emu.run_query(query.get("q", [""])[0], deleted)
+        except soql.SoqlError as err:
+            raise _ApiError(400, "MALFORMED_QUERY", str(err)) from err
+        locator = emu.open_cursor(records, size, deleted)
+        self._json(200, emu.page(locator), limit)
+
+    def _bulk(
+        self,
+        method: str,
+        rest: list[str],
+        query: dict[str, list[str]],
+        body: bytes,
+        limit: dict[str, str],
+    ) -> None:
+        emu = self.owner
+        if method == "POST" and not rest:
+            try:
+                info = emu.create_job(json.loads(body or b"{}"))
+            except soql.SoqlError as err:
+                raise _ApiError(400, "MALFORMED_QUERY", str(err)) from err
+            self._json(200, info, limit)
+        elif method == "GET" and len(rest) == 1:
+            self._json(200, emu.job_info(rest[0]), limit)
+        elif method == "GET" and len(rest) == 2 and rest[1] == "results":
+            locator = query.get("locator", [""])[0]
+            size = int(query.get("maxRecords", ["50000"])[0])
+            data, next_locator, count = emu.job_results(rest[0], locator, size)
+            headers = {
+                **limit,
+                "Content-Type": "text/csv",
+                "Sforce-Locator": next_locator,
+                "Sforce-NumberOfRecords": str(count),
+            }
+            self._send(200, data, headers)
+        else:
+            raise _ApiError(404, "NOT_FOUND", "The requested resource does not exist")
