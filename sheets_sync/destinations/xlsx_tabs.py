@@ -41,6 +41,7 @@ WIDTH_SAMPLE_ROWS = 1_000
 DATA_CHUNK_ROWS = 20_000
 LOGO_HEIGHT_PX = 36
 TITLE_ROW_HEIGHT_PT = 30
+BIG_DIGITS = 1.6  # scorecard numbers are 6pt bigger: their columns need about this much more room
 
 
 @dataclass
@@ -176,28 +177,20 @@ def render_data_tab(ws: StreamSheet, layout: TabLayout, ctx: RenderContext) -> i
 
 
 def _columns(table: Table, stamp: Stamp, kit: StyleKit, scorecard: bool = False) -> list[_Column]:
+    """One style per column; on a scorecard block the first column (the KPI or period) is a bold
+    label and every value column uses the big scorecard font."""
     columns = []
-    value_column = _scorecard_value_column(table) if scorecard else None
     for position, name in enumerate(table.frame.columns):
         fmt = effective_format(table, name)
-        if name == value_column:
-            font = kit.scorecard_value_font
-        elif scorecard and position == 0:
+        if not scorecard:
+            font = kit.body_font
+        elif position == 0:
             font = kit.scorecard_label_font
         else:
-            font = kit.body_font
+            font = kit.scorecard_value_font
         style = stamp.style(font, None, number_format(fmt), Alignment(vertical="center"))
         columns.append(_Column(name, fmt, style))
     return columns
-
-
-def _scorecard_value_column(table: Table) -> str | None:
-    """The column holding the KPI's current value: ``value`` if present, else the second."""
-    names = list(table.frame.columns)
-    for name in names:
-        if str(name).lower() == "value":
-            return name
-    return names[1] if len(names) > 1 else None
 
 
 def _title_band(
@@ -251,7 +244,7 @@ def _place_table(
         height = (kit.theme.font_size + 6) * 1.6
         for index in range(placement.n_rows):
             ws.row_dimensions[placement.first_data_row + index + 1].height = height
-    _measure(widths, table, placement, columns, ctx.timezone)
+    _measure(widths, table, placement, columns, ctx.timezone, BIG_DIGITS if scorecard else 1.0)
     _delta_rules(ws, table, placement, placement.n_rows, kit)
     note = _note_text(table, placement.n_rows, table.truncated_from or placement.n_rows)
     if note:
@@ -346,8 +339,7 @@ def _scorecard_block(
         for index, value in enumerate(values):
             if value is not None:
                 grid[row + 2 + index][col + 1 + offset] = stamp.cell(value, style)
-        # big digits need roughly twice the width of body text
-        measured = max((display_width(v, fmt) for v in values), default=0) * 2
+        measured = int(max((display_width(v, fmt) for v in values), default=0) * BIG_DIGITS)
         widths[col + 1 + offset] = max(widths[col + 1 + offset], measured, len(str(name)))
 
 
@@ -357,11 +349,12 @@ def _measure(
     placement: Placement,
     columns: list[_Column],
     timezone: str,
+    scale: float = 1.0,
 ) -> None:
     sample = table.frame.head(WIDTH_SAMPLE_ROWS)
     for offset, column in enumerate(columns):
         values = column_values(sample[column.name], column.fmt.fmt, timezone)
-        longest = max((display_width(v, column.fmt) for v in values), default=0)
+        longest = int(max((display_width(v, column.fmt) for v in values), default=0) * scale)
         col = placement.left_col + offset
         widths[col] = max(widths[col], longest, len(str(column.name)) + 2)
 
