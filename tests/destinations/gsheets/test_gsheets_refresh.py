@@ -11,7 +11,7 @@ from sheets_sync.destinations.gsheets import GoogleSheetsDestination
 from sheets_sync.destinations.gsheets.registry import TAB_KEY
 from sheets_sync.document import Theme
 from sheets_sync.errors import DestinationError
-from tests.destinations.gsheets.helpers import live_values, snapshot, user_client
+from tests.destinations.gsheets.helpers import snapshot, user_client
 from tests.destinations.gsheets.workbooks import TRICKY_NAMES, workbook
 from tests.emulators.sheets import SheetsEmulator
 
