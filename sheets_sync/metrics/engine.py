@@ -157,15 +157,22 @@ def _full_index(series: list[pd.Series], ctx: Context) -> pd.MultiIndex:
     dims = list(ctx.dimensions)
     if not dims:
         return pd.MultiIndex.from_arrays([periods], names=["period"])
-    combos = (
-        seen.droplevel("period").unique()
-        if len(seen)
-        else pd.MultiIndex.from_arrays([[]] * len(dims), names=dims)
-    )
-    if len(dims) == 1 and not isinstance(combos, pd.MultiIndex):
+    if len(seen) == 0:
+        return seen
+    combos = seen.droplevel("period").unique()
+    if not isinstance(combos, pd.MultiIndex):
         combos = pd.MultiIndex.from_arrays([combos], names=dims)
-    rows = [(*combo, p) for combo in combos for p in periods]
-    return pd.MultiIndex.from_tuples(rows, names=keys) if rows else seen
+    count = len(periods)
+    # Every combination crossed with every period, built from codes rather than tuples.
+    return pd.MultiIndex(
+        levels=[*combos.levels, pd.DatetimeIndex(periods)],
+        codes=[
+            *(np.repeat(c, count) for c in combos.codes),
+            np.tile(np.arange(count), len(combos)),
+        ],
+        names=keys,
+        verify_integrity=False,
+    )
 
 
 def _compare(
@@ -212,7 +219,7 @@ def _finish(frame: pd.DataFrame, query: Query) -> pd.DataFrame:
     result = frame.reset_index()
     if ALL in result.columns:
         result = result.drop(columns=[ALL])
-    if "period" in result.columns:
+    if "period" in result.columns and not pd.api.types.is_datetime64_dtype(result["period"]):
         result["period"] = pd.to_datetime(result["period"])
     keys = [k for k in (*query.dimensions, "period") if k in result.columns]
     if query.sort:

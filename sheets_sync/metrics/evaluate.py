@@ -153,6 +153,13 @@ def matches(codes: Codes, wanted: Any) -> np.ndarray:
 
 
 def _where_mask(table: MetricTable, cond: Where) -> np.ndarray:
+    """Rows matching ``cond``, cached on the table (callers must not modify the array)."""
+    if cond not in table.masks:
+        table.masks[cond] = _compute_where(table, cond)
+    return table.masks[cond]
+
+
+def _compute_where(table: MetricTable, cond: Where) -> np.ndarray:
     series = table.column(cond.column)
     if cond.op in ("set", "missing"):
         present = series.notna().to_numpy()
@@ -214,7 +221,7 @@ def _reduce(
     keys: Sequence[Codes],
     names: Sequence[str],
     values: np.ndarray | None,
-    distinct: np.ndarray | None,
+    distinct: Codes | None,
 ) -> pd.Series:
     """Aggregate selected rows by their group key codes (a -1 code is a missing label)."""
     sizes = [len(k.labels) + 1 for k in keys]
@@ -233,9 +240,16 @@ def _reduce(
         seen = result > 0
     elif agg.kind == "distinct":
         assert distinct is not None
-        ok = distinct >= 0
-        pairs = np.unique(np.stack([inverse[ok], distinct[ok]]), axis=1)
-        result = np.bincount(pairs[0], minlength=total).astype(np.float64)
+        ok = distinct.codes >= 0
+        width = max(len(distinct.labels), 1)
+        pair = inverse[ok].astype(np.int64) * width + distinct.codes[ok]
+        if total * width <= _MAX_DENSE_GROUPS:
+            # A presence grid (group x value) is cheaper than sorting when it is small.
+            grid = np.zeros(total * width, dtype=bool)
+            grid[pair] = True
+            result = grid.reshape(total, width).sum(axis=1).astype(np.float64)
+        else:
+            result = np.bincount(np.unique(pair) // width, minlength=total).astype(np.float64)
         seen = np.bincount(inverse, minlength=total) > 0
     else:
         assert values is not None
@@ -257,10 +271,13 @@ def _reduce(
         columns.reverse()
     else:
         columns = [groups[i][observed] for i in range(len(keys))]
-    arrays = []
-    for k, codes in zip(keys, columns, strict=True):
-        arrays.append(with_missing(k.labels)[codes])  # -1 picks the trailing None
-    index = pd.MultiIndex.from_arrays(arrays, names=list(names))
+    # Build the index from the codes we hold: no re-factorising of label arrays.
+    index = pd.MultiIndex(
+        levels=[pd.Index(k.labels) for k in keys],
+        codes=[np.asarray(c, dtype=np.int64) for c in columns],
+        names=list(names),
+        verify_integrity=False,
+    )
     return pd.Series(result[observed], index=index, dtype=np.float64)
 
 
@@ -280,7 +297,7 @@ def _evaluate_agg(ctx: Context, agg: Agg) -> pd.Series:
     if agg.kind == "distinct":
         if agg.column is None:
             raise MetricError(f"a distinct count on {agg.table} needs a column")
-        distinct = table.codes(agg.column).codes
+        distinct = table.codes(agg.column)
     win = ctx.window
     parts: list[tuple[np.ndarray, Codes | None]] = []
     if isinstance(agg.window, InRange):
@@ -317,7 +334,7 @@ def _evaluate_agg(ctx: Context, agg: Agg) -> pd.Series:
                 keys,
                 ctx.keys,
                 None if values is None else values[rows],
-                None if distinct is None else distinct[rows],
+                None if distinct is None else Codes(distinct.codes[rows], distinct.labels),
             )
         )
     return pd.concat(pieces) if len(pieces) > 1 else pieces[0]

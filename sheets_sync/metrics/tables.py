@@ -142,6 +142,8 @@ class MetricTable:
     _codes: dict[str, Codes] = field(default_factory=dict)
     _times: dict[str, np.ndarray] = field(default_factory=dict)
     _joins: dict[str, np.ndarray] = field(default_factory=dict)
+    #: Row masks of ``where`` conditions, by condition; they depend on the data only.
+    masks: dict[object, np.ndarray] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.frame)
