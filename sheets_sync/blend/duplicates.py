@@ -137,8 +137,9 @@ def _issues(entity: str, members: pd.DataFrame) -> list[DataIssue]:
         issues.append(
             DataIssue(
                 Severity.INFO,
-                f"{n} {plural} appear in both {a} and {b} (same {made_of}); metrics that "
-                f"count distinct {plural} count each once",
+                f"{n} {entity if n == 1 else plural} {'appears' if n == 1 else 'appear'} "
+                f"in both {a} and {b} (same {made_of}); metrics that count distinct {plural} "
+                "count each once",
                 table=table,
                 column=column,
                 count=int(n),
