@@ -63,8 +63,8 @@ class Catalogue:
             return self._metrics[metric_id]
         except KeyError:
             raise MetricError(
-                f"unknown metric {metric_id!r}{suggest(metric_id, self._metrics)}; "
-                "see docs/metrics.md for the catalogue"
+                f"unknown metric {metric_id!r} (docs/metrics.md lists the catalogue)"
+                f"{suggest(metric_id, self._metrics)}"
             ) from None
 
     def all(self) -> list[MetricDef]:
