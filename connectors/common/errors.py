@@ -44,6 +44,10 @@ class MalformedResponseError(ConnectorError):
     """The API answered with a body that is truncated or not shaped as documented."""
 
 
+class TransportSecurityError(ConnectorError):
+    """The server's TLS certificate could not be verified; retrying cannot help."""
+
+
 class RequestRejectedError(ConnectorError):
     """Any other 4xx: the request itself is wrong; the message carries the vendor's reason."""
 

@@ -14,7 +14,9 @@ salesforce, plain ``requests`` for Dynamics...), so the policy applies below the
 - any other response (2xx, 3xx, 4xx) is returned unchanged, so the client library raises its
   own error, which the connector translates (see :func:`error_for_status`).
 
-``on_response`` callbacks see every response (e.g. to read ``Sforce-Limit-Info``).
+``on_response`` callbacks see every response (e.g. to read ``Sforce-Limit-Info``);
+``definitive(response)`` lets a connector mark a 5xx that is a final answer (Salesforce SOAP
+faults arrive as 500) so it is returned instead of retried.
 """
 
 from __future__ import annotations
@@ -30,7 +32,11 @@ from urllib.parse import urlsplit
 import requests
 import tenacity
 
-from connectors.common.errors import QuotaExceededError, RetriesExhaustedError
+from connectors.common.errors import (
+    QuotaExceededError,
+    RetriesExhaustedError,
+    TransportSecurityError,
+)
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -103,11 +109,13 @@ class ApiSession(requests.Session):
         service: str,
         policy: RetryPolicy | None = None,
         on_response: Callable[[requests.Response], None] | None = None,
+        definitive: Callable[[requests.Response], bool] | None = None,
     ) -> None:
         super().__init__()
         self.service = service
         self.policy = policy or RetryPolicy()
         self.stats = RequestStats()
+        self._definitive = definitive
         self._listeners: list[Callable[[requests.Response], None]] = []
         if on_response is not None:
             self._listeners.append(on_response)
@@ -119,6 +127,10 @@ class ApiSession(requests.Session):
     def request(self, method, url, *args, **kwargs):  # type: ignore[no-untyped-def, override]
         """Send with timeout, retry 429/5xx/timeouts per the policy, return the final response."""
         kwargs.setdefault("timeout", self.policy.timeout)
+        if self.verify is not True:
+            # A configured CA bundle must win over REQUESTS_CA_BUNDLE, which requests would
+            # otherwise prefer to the session's own setting.
+            kwargs.setdefault("verify", self.verify)
         policy = self.policy
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(policy.max_attempts),
@@ -145,6 +157,12 @@ class ApiSession(requests.Session):
         self.stats.requests += 1
         try:
             response = super().request(method, url, *args, **kwargs)
+        except requests.exceptions.SSLError as err:
+            raise TransportSecurityError(
+                f"{self.service}: the TLS certificate of {where(method, url)} could not be "
+                "verified; check the host name, or set ca_bundle to the CA that signs it",
+                self.service,
+            ) from err
         except (requests.Timeout, requests.ConnectionError) as err:
             kind = "timeout" if isinstance(err, requests.Timeout) else "connection error"
             raise _Retryable(kind) from err
@@ -153,6 +171,8 @@ class ApiSession(requests.Session):
         for listener in self._listeners:
             listener(response)
         if not is_retryable_status(status):
+            return response
+        if self._definitive is not None and self._definitive(response):
             return response
         delay = retry_after_seconds(response.headers)
         if delay is not None and delay > self.policy.max_retry_after:

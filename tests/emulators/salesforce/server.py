@@ -418,10 +418,12 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         with emu._lock:
-            emu.used += 1
+            refused = emu.used >= emu.daily_limit
+            if not refused:
+                emu.used += 1
             used = emu.used
         limit = {"Sforce-Limit-Info": f"api-usage={used}/{emu.daily_limit}"}
-        if used > emu.daily_limit:
+        if refused:
             self._json(
                 403,
                 [

@@ -1,0 +1,236 @@
+"""``SalesforceSource``: Salesforce objects -> canonical tables, incremental and quota-aware.
+
+Per read: authenticate, describe each object (so SOQL uses only fields the org has and the user
+can see, and custom ``__c`` fields can be mapped), read the small lookups (roles, opportunity
+stages), then read every stream through the shared :class:`IncrementalReader`:
+
+- full read: ``query`` walked page by page (``nextRecordsUrl``, ``page_size`` records per page);
+  when the first page reports more than ``bulk_threshold`` records the object is pulled with a
+  Bulk API 2.0 query job instead;
+- incremental read: ``queryAll`` with ``SystemModstamp >= cursor``, which returns the changed
+  records *and* the deleted ones (``IsDeleted = true``) in one pass.
+
+Records land in the per-report record cache; tables are built from the merged cache, so an
+incremental refresh gives the same tables as a full one. Cursors are proposed, not committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import pandas as pd
+import requests
+
+from connectors.base import CheckResult, ReadContext, Source, SourceResult, Stream
+from connectors.common.cache import store_for
+from connectors.common.errors import ConnectorError, PermissionDeniedError, UnknownFieldError
+from connectors.common.http import ApiSession, RetryPolicy
+from connectors.common.incremental import ReadPlan
+from connectors.common.runner import Fetched, IncrementalReader
+from connectors.common.streams import with_custom_fields
+from connectors.salesforce.client import SalesforceClient
+from connectors.salesforce.fields import plan_fields, selectable
+from connectors.salesforce.records import csv_records, rest_records
+from connectors.salesforce.settings import SalesforceSettings, parse_settings
+from connectors.salesforce.soql import select
+from connectors.salesforce.streams import (
+    CURSOR,
+    LOOKUPS,
+    OBJECT_OF,
+    STREAMS,
+    derivations,
+    stage_changes_only,
+    without_converted_contacts,
+)
+from sheets_sync.errors import ConfigError
+from sheets_sync.issues import DataIssue, Severity
+
+
+def is_soap_fault(response: requests.Response) -> bool:
+    """True for a SOAP fault: Salesforce sends login refusals as HTTP 500, which are final."""
+    kind = response.headers.get("Content-Type", "")
+    return "xml" in kind and b"Fault>" in response.content[:4000]
+
+
+class SalesforceSource(Source):
+    """Reads Salesforce through simple-salesforce (see the module doc and docs/connectors.md)."""
+
+    type: ClassVar[str] = "salesforce"
+
+    def __init__(self, name: str, options: Mapping[str, Any]) -> None:
+        super().__init__(name, options)
+        self.settings: SalesforceSettings = parse_settings(name, options)
+        wanted = self.settings.objects
+        known = [obj for obj, _ in STREAMS]
+        if wanted is not None:
+            unknown = sorted(set(wanted) - set(known))
+            if unknown:
+                raise ConfigError(
+                    f"salesforce source {name!r}: objects {', '.join(unknown)} are not "
+                    f"supported; choose from {', '.join(known)}"
+                )
+        base = [s for obj, s in STREAMS if wanted is None or obj in wanted]
+        self._streams = with_custom_fields(base, self.settings.custom_fields, "salesforce")
+        self._custom = {
+            (stream, column): field
+            for stream, fields in self.settings.custom_fields.items()
+            for column, field in fields.items()
+        }
+        self.last_session: ApiSession | None = None
+
+    def streams(self) -> list[Stream]:
+        """The configured streams, custom fields included."""
+        return list(self._streams)
+
+    def _session(self) -> ApiSession:
+        s = self.settings
+        policy = RetryPolicy(
+            max_attempts=s.max_attempts,
+            base_delay=s.retry_base_delay,
+            max_delay=max(s.retry_base_delay * 30, 1.0),
+            max_retry_after=s.max_retry_after,
+            timeout=(min(10.0, s.timeout_seconds), s.timeout_seconds),
+        )
+        session = ApiSession("Salesforce", policy, definitive=is_soap_fault)
+        if s.ca_bundle:
+            session.verify = s.ca_bundle
+        self.last_session = session
+        return session
+
+    def _described(self, client: SalesforceClient, obj: str) -> dict[str, str]:
+        return selectable(client.describe(obj))
+
+    def _fields(
+        self, client: SalesforceClient, stream: Stream, issues: list[DataIssue]
+    ) -> list[str]:
+        obj = OBJECT_OF[stream.name]
+        fields, absent = plan_fields(stream, client.describe(obj), self.name)
+        for name in absent:
+            issues.append(
+                DataIssue(
+                    Severity.INFO,
+                    f"{obj}.{name} is not available in this org",
+                    self.name,
+                    stream.table,
+                )
+            )
+        return fields
+
+    def _lookups(
+        self, client: SalesforceClient, issues: list[DataIssue]
+    ) -> dict[str, pd.DataFrame]:
+        out: dict[str, pd.DataFrame] = {}
+        for obj, wanted in LOOKUPS.items():
+            try:
+                described = self._described(client, obj)
+                fields = [f for f in wanted if f in described]
+                soql = select(obj, fields, set(described))
+                out[obj] = rest_records(client.query_pages(soql, obj, False), fields)
+            except (PermissionDeniedError, UnknownFieldError) as err:
+                # Lookups only enrich (stage order, team names): a missing permission degrades
+                # those columns instead of failing the refresh.
+                issues.append(
+                    DataIssue(Severity.WARNING, f"{obj} could not be read: {err}", self.name)
+                )
+        return out
+
+    def _fetch(self, client: SalesforceClient, stream: Stream, fields: list[str], plan: ReadPlan):
+        obj = OBJECT_OF[stream.name]
+        types = self._described(client, obj)
+        incremental = not plan.full and CURSOR in types
+        where = [(CURSOR, ">=", plan.since)] if incremental else []
+        include_deleted = incremental and "IsDeleted" in types
+        soql = select(obj, fields, set(types), where)
+        pages = client.query_pages(soql, obj, include_deleted)
+        first = next(pages)
+        if first.get("totalSize", 0) > self.settings.bulk_threshold and not first["done"]:
+            self._bulk_jobs += 1
+            chunks = client.bulk_query(soql, obj, include_deleted)
+            records = csv_records(chunks, fields, types, obj)
+        else:
+            records = rest_records([first, *pages], fields)
+        cursor_values = list(records[CURSOR]) if CURSOR in records else None
+        deleted: list[str] = []
+        if "IsDeleted" in records and not records.empty:
+            gone = records["IsDeleted"].map(lambda v: v is True or str(v).lower() == "true")
+            deleted = [str(v) for v in records.loc[gone.to_numpy(), stream.primary_key]]
+            records = records[~gone.to_numpy()].reset_index(drop=True)
+        return Fetched(records, deleted, cursor_values)
+
+    def read(self, context: ReadContext) -> SourceResult:
+        """Read every configured object (see the module doc)."""
+        session = self._session()
+        client = SalesforceClient(self.settings, session)
+        issues: list[DataIssue] = []
+        self._bulk_jobs = 0
+        fields = {s.name: self._fields(client, s, issues) for s in self._streams}
+        lookups = self._lookups(client, issues)
+        seen: dict[str, pd.DataFrame] = {}
+        now = pd.Timestamp(context.started_at).tz_convert("UTC")
+
+        def derive(stream: Stream, records: Mapping[str, pd.DataFrame]):
+            seen.update(records)
+            return derivations(stream, records, lookups, self.settings.lead_status_map, now)
+
+        reader = IncrementalReader(
+            self.name, context, store_for(context.cache_dir, context.state_store)
+        )
+        result = reader.read(
+            self._streams,
+            lambda s: fields[s.name],
+            lambda s, f, p: self._fetch(client, s, f, p),
+            derive,
+        )
+        if "deal_stage_history" in result.tables:
+            result.tables["deal_stage_history"] = stage_changes_only(
+                result.tables["deal_stage_history"]
+            )
+        if "leads" in result.tables and "leads" in seen:
+            result.tables["leads"] = without_converted_contacts(
+                result.tables["leads"], seen["leads"], self.name
+            )
+        result.issues = list(dict.fromkeys(issues + result.issues))
+        result.requests = session.stats.requests
+        result.stats.update(
+            {
+                "requests": session.stats.requests,
+                "retries": session.stats.retries,
+                "session_renewals": client.renewals,
+                "bulk_jobs": self._bulk_jobs,
+                "api_usage": dict(client.usage),
+            }
+        )
+        return result
+
+    def check(self) -> CheckResult:
+        """Log in, then describe every configured object; name whatever is missing."""
+        session = self._session()
+        client = SalesforceClient(self.settings, session)
+        missing: list[str] = []
+        try:
+            client.call("the login", lambda sf: sf)
+        except ConnectorError as err:
+            return CheckResult(False, str(err), ("credentials",))
+        objects = [*dict.fromkeys(OBJECT_OF[s.name] for s in self._streams), *LOOKUPS]
+        for obj in objects:
+            try:
+                describe = client.describe(obj)
+            except ConnectorError:
+                missing.append(f"read access to {obj}")
+                continue
+            if describe.get("queryable") is False:
+                missing.append(f"read access to {obj}")
+        for (stream, column), field in self._custom.items():
+            obj = OBJECT_OF[stream]
+            if f"read access to {obj}" in missing:
+                continue
+            if field not in self._described(client, obj):
+                missing.append(f"field {obj}.{field} (custom_fields.{stream}.{column})")
+        if missing:
+            return CheckResult(
+                False,
+                f"Salesforce connection works but the user lacks: {'; '.join(missing)}",
+                tuple(missing),
+            )
+        return CheckResult(True, f"Salesforce connection {self.name!r} can read every object")
