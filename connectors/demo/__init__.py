@@ -1,0 +1,12 @@
+"""The demo source: a deterministic, seeded, realistic multi-CRM company (see docs/demo-source.md).
+
+- :class:`DemoSource` is the connector (``type: demo``);
+- :func:`generate_universe` builds the whole company as compact frames, for benchmarks;
+- :func:`canonical_tables` turns those frames into canonical tables for chosen parts.
+"""
+
+from connectors.demo.canonical import canonical_tables
+from connectors.demo.source import DemoSource
+from connectors.demo.universe import cached_universe, generate_universe
+
+__all__ = ["DemoSource", "cached_universe", "canonical_tables", "generate_universe"]

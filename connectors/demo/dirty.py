@@ -1,0 +1,131 @@
+"""The deliberate flaws of the demo data, so that every data-quality check has something to find.
+
+Real CRMs hold deals nobody owns, deals without an amount or close date, deals whose account was
+deleted, open deals nobody touched for months and open deals whose close date has passed, and
+leads whose source was never recorded. The shares are small and fixed; each flaw is applied with
+the universe's random generator, so it is as deterministic as the rest.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from connectors.demo import pipeline as pl
+from connectors.demo.timeline import DAY, Window, to_utc
+
+MISSING_OWNER = 0.006
+MISSING_AMOUNT = 0.03  # of open deals
+MISSING_CLOSE_DATE = 0.01  # of open HubSpot deals
+ORPHANS = 0.004
+STALE = 0.03  # of lost new-business deals, which instead were abandoned open
+PAST_DUE = 0.06  # of open deals
+NO_CHANNEL = 0.015  # of leads
+
+
+def spoil_deals(
+    rng: np.random.Generator,
+    window: Window,
+    deals: pd.DataFrame,
+    history: pd.DataFrame,
+    n_accounts: int,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Deals and stage history with the flaws applied (new frames; inputs are left alone)."""
+    deals = deals.copy()
+    n = len(deals)
+    history = _abandon(rng, window, deals, history)
+    is_open = (deals["status"] == "open").to_numpy()
+
+    owner = deals["owner"].to_numpy().copy()
+    owner[_sample(rng, np.arange(n), MISSING_OWNER)] = -1
+    deals["owner"] = owner
+    amount = deals["amount"].to_numpy().copy()
+    amount[_sample(rng, np.flatnonzero(is_open), MISSING_AMOUNT)] = np.nan
+    deals["amount"] = amount
+
+    close = deals["close_date"].to_numpy("M8[ns]").copy()
+    created = deals["created_at"].to_numpy("M8[ns]")
+    late = _sample(rng, np.flatnonzero(is_open), PAST_DUE)
+    new_close = window.end - rng.integers(3, 45, len(late)) * DAY
+    close[late] = np.where(new_close > created[late], new_close, close[late])
+    hubspot = (deals["system"] == "hubspot").to_numpy()
+    close[_sample(rng, np.flatnonzero(is_open & hubspot), MISSING_CLOSE_DATE)] = np.datetime64(
+        "NaT"
+    )
+    deals["close_date"] = to_utc(close)
+
+    account = deals["account"].to_numpy().copy()
+    orphans = _sample(rng, np.arange(n), ORPHANS)
+    account[orphans] = n_accounts + np.arange(len(orphans))
+    deals["account"] = account
+    return deals, history
+
+
+def _abandon(
+    rng: np.random.Generator, window: Window, deals: pd.DataFrame, history: pd.DataFrame
+) -> pd.DataFrame:
+    """Turn some long-lost deals into open ones nobody closed: stale and past their close date.
+
+    Mutates ``deals`` (a private copy) and returns the history without their closing rows.
+    """
+    close = deals["close_date"].to_numpy("M8[ns]")
+    lost = (
+        (deals["status"] == "lost").to_numpy()
+        & (deals["deal_type"] == "new").to_numpy()
+        & (close < window.end - 120 * DAY)
+    )
+    stale = _sample(rng, np.flatnonzero(lost), STALE)
+    system = deals["system"].cat.codes.to_numpy(np.int64)[stale]
+    # The deal stays at the last open stage it reached; history has its order.
+    is_stale = np.zeros(len(deals), dtype=bool)
+    is_stale[stale] = True
+    reached = _last_open_order(history, is_stale, stale)
+    stage = pl.OPEN_CODE[system, reached - 1]
+    codes = deals["stage"].cat.codes.to_numpy().copy()
+    codes[stale] = stage
+    deals["stage"] = pd.Categorical.from_codes(codes, deals["stage"].cat.categories)
+    order = deals["stage_order"].to_numpy(np.int64).copy()
+    order[stale] = reached
+    deals["stage_order"] = order
+    status = deals["status"].cat.codes.to_numpy().copy()
+    status[stale] = 0
+    deals["status"] = pd.Categorical.from_codes(status, deals["status"].cat.categories)
+    probability = deals["probability"].to_numpy().copy()
+    probability[stale] = pl.PROBABILITY[stage]
+    deals["probability"] = probability
+    stage_id = deals["stage_id"].astype(object).to_numpy()
+    stage_id[stale] = pl.stage_ids(system, stage)
+    deals["stage_id"] = pd.Categorical(stage_id)
+    # Nobody touched them since they should have closed.
+    deals.loc[stale, "updated_at"] = deals["close_date"].iloc[stale].to_numpy()
+
+    closing = history["stage"].isin(("Closed Won", "Closed Lost")).to_numpy()
+    drop = closing & is_stale[history["deal"].to_numpy()]
+    return history.loc[~drop].reset_index(drop=True).assign(key=lambda h: np.arange(len(h)))
+
+
+def _last_open_order(history: pd.DataFrame, chosen: np.ndarray, deals: np.ndarray) -> np.ndarray:
+    """The highest open stage order each of ``deals`` (flagged in ``chosen``) reached."""
+    closing = history["stage"].isin(("Closed Won", "Closed Lost")).to_numpy()
+    rows = ~closing & chosen[history["deal"].to_numpy()]
+    top = history.loc[rows].groupby("deal")["stage_order"].max()
+    return top.reindex(deals, fill_value=1).to_numpy(np.int64)
+
+
+def spoil_leads(rng: np.random.Generator, leads: pd.DataFrame) -> pd.DataFrame:
+    """Leads with some channels (and so campaigns) never recorded."""
+    leads = leads.copy()
+    lost = _sample(rng, np.arange(len(leads)), NO_CHANNEL)
+    for column in ("channel", "campaign"):
+        codes = leads[column].cat.codes.to_numpy().copy()
+        codes[lost] = -1
+        leads[column] = pd.Categorical.from_codes(codes, leads[column].cat.categories)
+    return leads
+
+
+def _sample(rng: np.random.Generator, rows: np.ndarray, share: float) -> np.ndarray:
+    """A sorted random subset of ``rows`` of about ``share`` of them (at least one if any)."""
+    if len(rows) == 0:
+        return rows
+    k = max(1, round(len(rows) * share))
+    return np.sort(rng.choice(rows, k, replace=False))

@@ -1,0 +1,83 @@
+"""The ``demo`` source: a realistic multi-CRM company, generated locally, no credentials.
+
+Configured as ``{type: demo, name: demo, options: {size: 5000, seed: 7}}``. Flavor
+``salesforce``, ``hubspot`` or ``spend`` shows one part of the company under the source's name;
+flavor ``all`` (the default) shows the three parts side by side as ``<name>-salesforce``,
+``<name>-hubspot`` and ``<name>-spend``, ready for blending.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date
+from typing import Any
+
+import pandas as pd
+
+from connectors.base import ReadContext, Source, SourceResult, Stream
+from connectors.demo.canonical import canonical_tables
+from connectors.demo.options import parse_options
+from connectors.demo.universe import cached_universe
+from sheets_sync.issues import DataIssue
+from sheets_sync.model import TABLE_NAMES, conform, spec
+
+PARTS = ("salesforce", "hubspot", "spend")
+# Canonical tables each part provides.
+PART_TABLES = {
+    "salesforce": tuple(t for t in TABLE_NAMES if t != "spend"),
+    "hubspot": tuple(t for t in TABLE_NAMES if t != "spend"),
+    "spend": ("spend",),
+}
+
+
+class DemoSource(Source):
+    """Deterministic demo data: the same options always give the same company."""
+
+    type = "demo"
+
+    def __init__(self, name: str, options: Mapping[str, Any]) -> None:
+        super().__init__(name, options)
+        self.settings = parse_options(name, options)
+
+    def labels(self) -> dict[str, str]:
+        """The source label of each part this source shows."""
+        if self.settings.flavor == "all":
+            return {part: f"{self.name}-{part}" for part in PARTS}
+        return {self.settings.flavor: self.name}
+
+    def streams(self) -> list[Stream]:
+        """One stream per part and canonical table, named ``<part>.<table>``."""
+        return [
+            Stream(f"{part}.{table}", table, spec(table).primary_key)
+            for part in self.labels()
+            for table in PART_TABLES[part]
+        ]
+
+    def as_of(self, context: ReadContext) -> date:
+        """The last day of data: the configured ``as_of`` or the sync's start day (UTC)."""
+        if self.settings.as_of is not None:
+            return self.settings.as_of
+        return context.started_at.astimezone(UTC).date()
+
+    def read(self, context: ReadContext) -> SourceResult:
+        """Generate (or reuse) the company and return the shown parts as canonical tables."""
+        size, seed, as_of = self.settings.size, self.settings.seed, self.as_of(context)
+        context.progress("generating demo company", 0, len(TABLE_NAMES))
+        universe = cached_universe(size, seed, as_of)
+        frames = canonical_tables(universe, self.labels())
+        tables: dict[str, pd.DataFrame] = {}
+        issues: list[DataIssue] = []
+        for done, table in enumerate(TABLE_NAMES, start=1):
+            tables[table], found = conform(table, frames.pop(table), self.name)
+            issues.extend(found)
+            context.progress(f"demo {table}", done, len(TABLE_NAMES))
+        return SourceResult(
+            tables=tables,
+            issues=issues,
+            stats={
+                "size": size,
+                "seed": seed,
+                "as_of": as_of.isoformat(),
+                "flavor": self.settings.flavor,
+            },
+        )

@@ -1,0 +1,71 @@
+"""The demo company, generated from (size, seed, as_of) and nothing else.
+
+:func:`generate_universe` is a pure function: the same arguments give identical frames. Each part
+(org, accounts, deals...) draws from its own random generator, so changing how one part draws
+does not reshuffle the others. The frames are the compact internal form: integer ``key`` columns
+(row positions) instead of vendor ids, a ``system`` column saying which CRM holds the row, and
+references as keys (-1 when absent; a deal's ``account`` past the end of ``accounts`` points at
+a deleted account). :mod:`connectors.demo.canonical` turns them into canonical tables.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+
+import pandas as pd
+
+from connectors.demo.activities import build_activities
+from connectors.demo.companies import build_accounts
+from connectors.demo.deals import NEW_SHARE, SF_SHARE, build_book
+from connectors.demo.dirty import spoil_deals, spoil_leads
+from connectors.demo.leads import build_leads
+from connectors.demo.org import build_org
+from connectors.demo.spend import build_spend
+from connectors.demo.tickets import build_tickets
+from connectors.demo.timeline import Window, rng_for
+
+DEALS_PER_ACCOUNT = 1.6  # new-business deals per account: some accounts try twice, some never
+
+
+def generate_universe(size: int, seed: int, as_of: date) -> dict[str, pd.DataFrame]:
+    """Every table of the demo company with ``size`` deals over the 3 years ending ``as_of``.
+
+    Returns frames keyed by canonical table name (``owners``, ``accounts``, ``deals``,
+    ``deal_stage_history``, ``leads``, ``activities``, ``tickets``, ``spend``) in the internal
+    form described in the module docstring.
+    """
+    window = Window(as_of)
+
+    def rng(part: str):
+        return rng_for(seed, size, f"{as_of.isoformat()}/{part}")
+
+    org = build_org(rng("org"), size, window)
+    n_new = round(size * NEW_SHARE)
+    n_sf = max(8, round(n_new * SF_SHARE / DEALS_PER_ACCOUNT))
+    n_hs = max(8, round(n_new * (1 - SF_SHARE) / DEALS_PER_ACCOUNT))
+    accounts = build_accounts(rng("accounts"), org, n_sf, n_hs)
+    book = build_book(rng("deals"), window, org, accounts, size)
+    leads, contact = build_leads(rng("leads"), window, org, book.accounts, book.deals, size)
+    deals = book.deals.assign(contact=contact).drop(columns=["lead_sourced"])
+    deals, history = spoil_deals(rng("flaws"), window, deals, book.history, len(accounts))
+    leads = spoil_leads(rng("lead-flaws"), leads)
+    return {
+        "owners": org.owners,
+        "accounts": book.accounts,
+        "deals": deals,
+        "deal_stage_history": history,
+        "leads": leads,
+        "activities": build_activities(
+            rng("activities"), window, book.accounts, deals, leads, size
+        ),
+        "tickets": build_tickets(rng("tickets"), window, org, book.accounts, size),
+        "spend": build_spend(rng("spend"), window, size),
+    }
+
+
+@functools.lru_cache(maxsize=2)
+def cached_universe(size: int, seed: int, as_of: date) -> dict[str, pd.DataFrame]:
+    """:func:`generate_universe`, remembered: demo sources with the same options share one
+    company. Callers must treat the frames as read-only."""
+    return generate_universe(size, seed, as_of)
