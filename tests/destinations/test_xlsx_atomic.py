@@ -52,10 +52,12 @@ def test_exception_mid_render_keeps_the_old_file(previous, monkeypatch):
     def explode(ws, layout, ctx):
         raise RuntimeError("boom on the second tab")
 
+    streams_before = list(openpyxl_writer.ALL_TEMP_FILES)
     monkeypatch.setattr(xlsx_tabs, "render_data_tab", explode)
     with pytest.raises(RuntimeError, match="boom"):
         XlsxDestination(path).write(sample_workbook())
     _assert_untouched(path, before)
+    assert streams_before == openpyxl_writer.ALL_TEMP_FILES  # the first tab's stream is gone
 
 
 def test_invalid_chart_spec_keeps_the_old_file(previous):
@@ -114,3 +116,10 @@ def test_new_file_gets_normal_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_overwritten_file_keeps_its_permissions(previous):
+    path, _ = previous
+    path.chmod(0o640)
+    XlsxDestination(path).write(sample_workbook())
+    assert path.stat().st_mode & 0o777 == 0o640

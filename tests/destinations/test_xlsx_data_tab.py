@@ -55,6 +55,17 @@ def test_numbers_bools_dates_and_gaps_keep_their_types(tmp_path):
     assert result.cells_written == 6 + 13  # header + the non-empty values
 
 
+def test_progress_reports_rows_and_tabs(tmp_path):
+    calls = []
+    frame = pd.DataFrame({"a": range(5)})
+    tab = Tab("Raw data", kind=TabKind.DATA, tables=[Table("raw", frame)])
+    XlsxDestination(tmp_path / "p.xlsx").write(
+        Workbook("w", [tab]), progress=lambda what, done, total: calls.append((what, done, total))
+    )
+    assert ("xlsx: Raw data", 5, 5) in calls
+    assert calls[0] == ("xlsx: tabs", 0, 1) and calls[-1] == ("xlsx: saving", 1, 1)
+
+
 @pytest.mark.slow
 def test_two_hundred_thousand_rows(tmp_path):
     n = 200_000
