@@ -46,10 +46,12 @@ NO_ROWS_NOTE = "No rows for this date range and these filters."
 
 @dataclass
 class BuiltBlock:
-    """A rendered block and the header each of its chart keys became."""
+    """A rendered block, the header each of its chart keys became, and what the engine had to
+    leave out while computing it (one sentence per data issue)."""
 
     table: Table
     headers: dict[str, str] = field(default_factory=dict)
+    issues: list[str] = field(default_factory=list)
 
 
 def build_block(block: DataBlock, ctx: BuildContext) -> BuiltBlock:
@@ -232,8 +234,9 @@ def _finish(
     issues: Sequence[str] = (),
 ) -> BuiltBlock:
     built.table.title = title
-    notes = [n for n in (note, empty_note if empty else None, *issues) if n]
+    notes = [n for n in (note, empty_note if empty else None) if n]
     built.table.note = " ".join(notes) or None
+    built.issues = list(issues)
     return built
 
 

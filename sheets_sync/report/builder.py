@@ -61,10 +61,18 @@ def _report_tab(spec: ReportTab, ctx: BuildContext, title: str, subtitle: str) -
     """A REPORT tab: each data block as a table, then each chart drawn from one of them."""
     tab = Tab(spec.name, TabKind.REPORT, title=title, subtitle=subtitle)
     built: dict[str, BuiltBlock] = {}
+    noted: set[str] = set()
     for block in spec.blocks:
         if not isinstance(block, ChartBlock):
-            built[block.id] = build_block(block, ctx)
-            tab.tables.append(built[block.id].table)
+            result = built[block.id] = build_block(block, ctx)
+            # The same data issue (e.g. a currency without a rate) affects many blocks: say it
+            # once per tab, under the first table it touches.
+            fresh = [i for i in result.issues if i not in noted]
+            noted.update(fresh)
+            if fresh:
+                parts = [result.table.note, "; ".join(fresh) + "."]
+                result.table.note = " ".join(p for p in parts if p)
+            tab.tables.append(result.table)
     for block in spec.blocks:
         if isinstance(block, ChartBlock):
             tab.charts.append(build_chart(block, built[block.block]))

@@ -123,7 +123,7 @@ def _check_report_tab(
     for b, block in enumerate(tab.blocks):
         at = (*where, "blocks", b)
         if block.id in seen_blocks:
-            first = _render(seen_blocks[block.id])
+            first = render_path(seen_blocks[block.id])
             yield (*at, "id"), f"block id {block.id!r} is already used by {first}"
         seen_blocks.setdefault(block.id, at)
         if isinstance(block, ChartBlock):
@@ -246,10 +246,6 @@ def _check_raw_tab(tab: RawDataTab, where: Path) -> Iterator[Problem]:
         key = tab.sort.removeprefix("-")
         if key not in spec.names:
             yield (*where, "sort"), f"{tab.table} has no column {key!r}{suggest(key, spec.names)}"
-
-
-def _render(path: Path) -> str:
-    return render_path(path)
 
 
 def render_path(path: Iterable[str | int]) -> str:

@@ -309,5 +309,8 @@ def test_tab_names_are_valid_and_unique(template):
 
 def test_amounts_without_an_exchange_rate_are_noted(template):
     settings = ReportSettings(currency="EUR")
-    kpis = build_workbook(template, sample_dataset(), settings, NOW).tab("Sales").table("kpis")
-    assert kpis.note and "USD" in kpis.note and "EUR" in kpis.note
+    sales = build_workbook(template, sample_dataset(), settings, NOW).tab("Sales")
+    kpis = sales.table("kpis")
+    assert kpis.note and "USD" in kpis.note and "add USD to currency_rates" in kpis.note
+    # Said once per tab, not under every table the missing rate affects.
+    assert not any(t.note and "currency_rates" in t.note for t in sales.tables[1:])
