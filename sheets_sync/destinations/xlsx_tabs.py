@@ -1,10 +1,11 @@
 """Render one managed tab onto a streaming (write-only) openpyxl worksheet.
 
 Report tabs are small: their cells are collected into a sparse grid first (tables, title band,
-scorecard blocks), then streamed row by row. Data tabs can hold hundreds of thousands of rows, so
-they are converted and streamed in chunks without ever holding the whole grid. Positions always
-come from :func:`sheets_sync.layout.layout_tab`, so a user formula like ``='Pipeline'!B5`` keeps
-pointing at the same cell refresh after refresh.
+scorecard blocks), then streamed row by row as openpyxl cells. Data tabs can hold hundreds of
+thousands of rows, so they are converted in chunks and serialised by
+:class:`~sheets_sync.destinations.xlsx_rows.RowFile` without ever holding the whole grid.
+Positions always come from :func:`sheets_sync.layout.layout_tab`, so a user formula like
+``='Pipeline'!B5`` keeps pointing at the same cell refresh after refresh.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from sheets_sync.destinations.xlsx_styles import StyleKit, number_format
 from sheets_sync.destinations.xlsx_values import column_values, display_width, effective_format
 from sheets_sync.document import BlockKind, ChartKind, ColumnFormat, Fmt, Tab, TabKind, Table
 from sheets_sync.errors import DestinationError
-from sheets_sync.layout import CHART_ROWS, Placement, TabLayout
+from sheets_sync.layout import CHART_ROWS, ChartPlacement, Placement, TabLayout
 
 EXCEL_MAX_ROWS = 1_048_576
 MAX_COLUMN_WIDTH = 60
@@ -56,7 +57,7 @@ class RenderContext:
 
 
 class Stamp:
-    """Prepared style arrays for one worksheet, copied onto each new cell.
+    """Prepared style arrays for one worksheet, shared by the cells that look alike.
 
     Building a Font or fill per cell is what makes naive openpyxl writing slow; a style array is
     a few integers registered once with the workbook and shared by every cell that looks alike.
@@ -131,7 +132,7 @@ def render_report_tab(ws: WriteOnlyWorksheet, layout: TabLayout, ctx: RenderCont
     for row in range(last_row + 1):
         cells = grid.get(row, {})
         ws.append([cells.get(col) for col in range(max(cells, default=-1) + 1)])
-    return sum(len(cells) for cells in grid.values())
+    return sum(c.value is not None for cells in grid.values() for c in cells.values())
 
 
 def render_data_tab(ws: StreamSheet, layout: TabLayout, ctx: RenderContext) -> int:
@@ -315,7 +316,7 @@ def _scorecard_block(
     x: str,
     series: list[str],
     table: Table,
-    where: Any,
+    where: ChartPlacement,
     stamp: Stamp,
     ctx: RenderContext,
 ) -> None:
