@@ -9,6 +9,8 @@ Nothing is merged or dropped: metrics count distinct keys, and the report lets u
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -25,18 +27,32 @@ DUPLICATE_COLUMNS = (
 )
 """Columns of :attr:`sheets_sync.dataset.Dataset.duplicates`, one row per duplicate group."""
 
-# entity -> (table, id column, key column, column the key comes from, what it is, plural noun)
-ENTITIES: dict[str, tuple[str, str, str, str, str, str]] = {
-    "person": ("leads", "lead_id", "person_key", "email", "normalised e-mail", "people"),
-    "company": (
+
+@dataclass(frozen=True)
+class Entity:
+    """What a duplicate group is made of: records of ``table`` sharing ``key_column``."""
+
+    name: str  # also the singular noun used in messages
+    plural: str
+    table: str
+    id_column: str
+    key_column: str
+    from_column: str  # the column the key is derived from, where issues point
+    made_of: str
+
+
+ENTITIES: tuple[Entity, ...] = (
+    Entity("person", "people", "leads", "lead_id", "person_key", "email", "normalised e-mail"),
+    Entity(
+        "company",
+        "companies",
         "accounts",
         "account_id",
         "company_key",
         "domain",
         "normalised domain",
-        "companies",
     ),
-}
+)
 
 
 def empty_duplicates() -> pd.DataFrame:
@@ -62,7 +78,7 @@ def duplicate_report(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, lis
         members = _members(entity, tables)
         if members.empty:
             continue
-        parts.append(_groups(entity, members))
+        parts.append(_groups(entity.name, members))
         issues.extend(_issues(entity, members))
     if not parts:
         return empty_duplicates(), issues
@@ -72,10 +88,10 @@ def duplicate_report(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, lis
     return report.reset_index(drop=True), issues
 
 
-def _members(entity: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def _members(entity: Entity, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Rows (key, source, id, name) of the records whose key is shared with another record."""
-    table, id_col, key_col = ENTITIES[entity][:3]
-    frame = tables.get(table)
+    id_col, key_col = entity.id_column, entity.key_column
+    frame = tables.get(entity.table)
     if frame is None or key_col not in frame.columns or frame.empty:
         return pd.DataFrame(columns=["key", "source", "id", "name"])
     keys = frame[key_col]
@@ -122,13 +138,13 @@ def _groups(entity: str, members: pd.DataFrame) -> pd.DataFrame:
     return groups[list(DUPLICATE_COLUMNS)]
 
 
-def _issues(entity: str, members: pd.DataFrame) -> list[DataIssue]:
+def _issues(entity: Entity, members: pd.DataFrame) -> list[DataIssue]:
     """Summarise duplicates: info per pair of sources sharing records, warning per source.
 
     A cross-source pair is expected when two systems hold the same customers (information for
     the user); duplicates inside one source usually need cleaning there (a warning).
     """
-    table, _, key_col, column, made_of, plural = ENTITIES[entity]
+    plural, made_of = entity.plural, entity.made_of
     issues: list[DataIssue] = []
     keyed = members[["key", "source"]].drop_duplicates()
     pairs = keyed.merge(keyed, on="key", suffixes=("_a", "_b"))
@@ -137,11 +153,11 @@ def _issues(entity: str, members: pd.DataFrame) -> list[DataIssue]:
         issues.append(
             DataIssue(
                 Severity.INFO,
-                f"{n} {entity if n == 1 else plural} {'appears' if n == 1 else 'appear'} "
+                f"{n} {entity.name if n == 1 else plural} {'appears' if n == 1 else 'appear'} "
                 f"in both {a} and {b} (same {made_of}); metrics that count distinct {plural} "
                 "count each once",
-                table=table,
-                column=column,
+                table=entity.table,
+                column=entity.from_column,
                 count=int(n),
             )
         )
@@ -152,10 +168,10 @@ def _issues(entity: str, members: pd.DataFrame) -> list[DataIssue]:
             DataIssue(
                 Severity.WARNING,
                 f"{n} {made_of} value(s) are shared by several records of this source; "
-                f"see the duplicate report ({key_col})",
+                f"see the duplicate report ({entity.key_column})",
                 source=str(source),
-                table=table,
-                column=column,
+                table=entity.table,
+                column=entity.from_column,
                 count=int(n),
             )
         )
