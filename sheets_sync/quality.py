@@ -191,21 +191,22 @@ QUALITY_CHECKS: Mapping[str, QualityCheck] = dict(
         _check(
             "cross_source_duplicates",
             "Cross-source duplicates",
-            "People (same normalised e-mail) or companies (same domain) held by several sources",
+            "People (same normalised e-mail) or companies (same normalised domain) found in two "
+            "or more sources",
             Severity.WARNING,
             _cross_source_duplicates,
         ),
         _check(
             "missing_owner",
             "Missing owner",
-            "Deals and accounts without an owner",
+            "Deals (any status) and accounts with no owner",
             Severity.WARNING,
             _missing_owner,
         ),
         _check(
             "missing_amount",
             "Missing amount",
-            "Open and won deals whose amount is blank or 0",
+            "Open and won deals whose amount is blank or 0; lost deals with 0 are fine",
             Severity.WARNING,
             _missing_amount,
         ),
@@ -219,36 +220,36 @@ QUALITY_CHECKS: Mapping[str, QualityCheck] = dict(
         _check(
             "orphan_deals",
             "Orphan deals",
-            "Deals whose account or owner id is set but not found",
+            "Deals whose account_id or owner_id is set but matches no account or owner",
             Severity.WARNING,
             _orphan_deals,
         ),
         _check(
             "stale_open_deals",
             "Stale open deals",
-            f"Open deals not updated (or, without an update time, created) in "
-            f"{STALE_AFTER_DAYS} days",
+            f"Open deals last updated (or, never updated, created) more than "
+            f"{STALE_AFTER_DAYS} days before now",
             Severity.INFO,
             _stale_open_deals,
         ),
         _check(
             "past_due_open_deals",
             "Past-due open deals",
-            "Open deals whose expected close date has passed",
+            "Open deals whose expected close date is before now",
             Severity.WARNING,
             _past_due_open_deals,
         ),
         _check(
             "owners_without_deals",
             "Owners without deals",
-            "Active (or unknown-status) owners who own no deal",
+            "Owners who own no deal of any status (inactive owners excluded)",
             Severity.INFO,
             _owners_without_deals,
         ),
         _check(
             "leads_without_channel",
             "Leads without channel",
-            "Leads with no channel / lead source, so no cost or channel can be attributed",
+            "Leads with a blank channel, so cost per lead and channel breakdowns miss them",
             Severity.INFO,
             _leads_without_channel,
         ),
