@@ -20,6 +20,7 @@ from openpyxl import Workbook as OpenpyxlWorkbook
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.reader.excel import ExcelReader
+from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.writer.excel import ExcelWriter
 
@@ -95,9 +96,11 @@ def load_existing(path: Path) -> tuple[OpenpyxlWorkbook, int | None]:
     The index is ``None`` when the file holds no managed sheet yet (a workbook the user made).
     """
     try:
-        reader = _UserSheetsReader(str(path), read_only=False, keep_vba=False, data_only=False)
-        reader.read()
-    except (BadZipFile, KeyError, ValueError, OSError) as err:
+        # A file object, not a name: openpyxl would otherwise refuse names not ending in .xlsx.
+        with open(path, "rb") as handle:
+            reader = _UserSheetsReader(handle, read_only=False, keep_vba=False, data_only=False)
+            reader.read()
+    except (BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as err:
         raise DestinationError(
             f"{path} exists but is not a readable .xlsx workbook ({type(err).__name__}); "
             "move it away or choose another output path"

@@ -123,3 +123,11 @@ def test_overwritten_file_keeps_its_permissions(previous):
     path.chmod(0o640)
     XlsxDestination(path).write(sample_workbook())
     assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_any_file_name_can_be_written_twice(tmp_path):
+    path = tmp_path / "report.backup"
+    XlsxDestination(path).write(sample_workbook())
+    XlsxDestination(path).write(sample_workbook())
+    with open(path, "rb") as handle:
+        assert openpyxl.load_workbook(handle).sheetnames == ["Pipeline", "Raw data"]
