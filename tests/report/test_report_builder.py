@@ -314,3 +314,16 @@ def test_amounts_without_an_exchange_rate_are_noted(template):
     assert kpis.note and "USD" in kpis.note and "add USD to currency_rates" in kpis.note
     # Said once per tab, not under every table the missing rate affects.
     assert not any(t.note and "currency_rates" in t.note for t in sales.tables[1:])
+
+
+def test_workbook_writes_to_xlsx_with_typed_cells(workbook, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    xlsx = pytest.importorskip("sheets_sync.destinations.xlsx")
+    path = tmp_path / "report.xlsx"
+    xlsx.XlsxDestination(path).write(workbook)
+    sheet = openpyxl.load_workbook(path)["Sales"]
+    # The scorecards are the first table with this header.
+    header = next(c for row in sheet.iter_rows() for c in row if c.value == "Won revenue previous")
+    value = sheet.cell(row=header.row + 1, column=header.column - 1)
+    assert value.value == 3150.0
+    assert "€" in value.number_format or "EUR" in value.number_format
