@@ -18,7 +18,7 @@ MISSING_OWNER = 0.006
 MISSING_AMOUNT = 0.03  # of open deals
 MISSING_CLOSE_DATE = 0.01  # of open HubSpot deals
 ORPHANS = 0.004
-STALE = 0.03  # of lost new-business deals, which instead were abandoned open
+STALE = 0.012  # of lost new-business deals, which instead were abandoned open
 PAST_DUE = 0.06  # of open deals
 NO_CHANNEL = 0.015  # of leads
 
