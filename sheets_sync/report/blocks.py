@@ -97,10 +97,27 @@ def _breakdown(block: TableBlock, ctx: BuildContext) -> BuiltBlock:
         limit=block.limit,
     )
     frame = run_query(ctx.dataset, query, ctx.catalogue, ctx.now)
+    issues = _issues(frame)
+    if block.sort is None and "stage" in block.dimensions:
+        frame = _in_stage_order(frame, list(block.dimensions), ctx)
     built = _metric_table(
         block.id, frame, list(block.dimensions), block.metrics, comparison is not None, ctx
     )
-    return _finish(built, block.title, block.note, frame.empty, NO_ROWS_NOTE, _issues(frame))
+    return _finish(built, block.title, block.note, frame.empty, NO_ROWS_NOTE, issues)
+
+
+def _in_stage_order(frame: pd.DataFrame, dimensions: list[str], ctx: BuildContext) -> pd.DataFrame:
+    """Rows ordered as the pipeline runs (by the deals' ``stage_order``), not alphabetically,
+    within the dimensions listed before ``stage``; stages without an order go last."""
+    deals = ctx.dataset.table("deals")
+    known = deals.dropna(subset=["stage", "stage_order"])
+    if frame.empty or known.empty:
+        return frame
+    order = known.groupby(known["stage"].astype(object))["stage_order"].min().astype(float)
+    before = dimensions[: dimensions.index("stage")]
+    ranked = frame.assign(_stage_rank=frame["stage"].astype(object).map(order))
+    ranked = ranked.sort_values([*before, "_stage_rank"], kind="stable", na_position="last")
+    return ranked.drop(columns="_stage_rank").reset_index(drop=True)
 
 
 def _timeseries(block: TimeseriesBlock, ctx: BuildContext) -> BuiltBlock:

@@ -327,3 +327,17 @@ def test_workbook_writes_to_xlsx_with_typed_cells(workbook, tmp_path):
     value = sheet.cell(row=header.row + 1, column=header.column - 1)
     assert value.value == 3150.0
     assert "€" in value.number_format or "EUR" in value.number_format
+
+
+def test_stage_breakdowns_follow_the_pipeline_order():
+    text = TEMPLATE.split("tabs:")[0] + (
+        "tabs:\n  - name: Stages\n    blocks:\n"
+        "      - {id: stages, type: table, metrics: [new_deals], dimensions: [stage]}\n"
+        "      - {id: sorted, type: table, metrics: [new_deals], dimensions: [stage],\n"
+        "         sort: stage}\n"
+    )
+    template = parse_template(text, "builder_test.yaml")
+    tab = build_workbook(template, sample_dataset(), ReportSettings(), NOW).tab("Stages")
+    # Proposal (order 2), Won (4), Lost (5) rather than alphabetically; an explicit sort wins.
+    assert tab.table("stages").frame["Stage"].tolist() == ["Proposal", "Won", "Lost"]
+    assert tab.table("sorted").frame["Stage"].tolist() == ["Lost", "Proposal", "Won"]
