@@ -24,7 +24,7 @@ def definitions_tab(name: str, title: str | None, ctx: BuildContext) -> Tab:
                 "Metric": mdef.label,
                 "ID": mdef.id,
                 "Family": mdef.family.capitalize(),
-                "Format": str(mdef.fmt),
+                "Format": _format_name(mdef.fmt, ctx.settings.currency),
                 "Direction": "Higher is better" if mdef.up_is_good else "Lower is better",
                 "Definition": mdef.definition,
                 "Used on": ", ".join(used_on.get(metric_id, [])),
@@ -55,6 +55,11 @@ def definitions_tab(name: str, title: str | None, ctx: BuildContext) -> Tab:
         formats = {c: ColumnFormat(Fmt.TEXT) for c in frame.columns}
         tab.tables.append(Table(CHECKS_TABLE, frame, title="Data-quality checks", formats=formats))
     return tab
+
+
+def _format_name(fmt: Fmt, currency: str) -> str:
+    """How a metric is shown, in words: ``Currency (EUR)``, ``Percent``, ``Days``."""
+    return f"Currency ({currency})" if fmt is Fmt.CURRENCY else str(fmt).capitalize()
 
 
 def _tabs_using_metrics(ctx: BuildContext) -> dict[str, list[str]]:

@@ -260,6 +260,7 @@ def test_definitions_cover_every_metric_used(workbook, template):
     row = metrics.set_index("ID").loc["cac"]
     assert row["Definition"] == catalogue.get("cac").definition
     assert row["Direction"] == "Lower is better"
+    assert row["Format"] == "Currency (EUR)"
     assert row["Used on"] == "Sales"
     checks = tab.table("quality_check_definitions").frame
     assert "owners_without_deals" in checks["ID"].tolist()
