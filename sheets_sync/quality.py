@@ -74,6 +74,17 @@ def _text(values: pd.Series) -> pd.Series:
     return values.astype(str)
 
 
+def _sentence(template: str, values: pd.Series) -> pd.Series:
+    """Return ``template.format(value)`` for each row, formatting each distinct value once.
+
+    Problem sentences repeat a handful of values (statuses, day counts) over up to a million
+    rows; formatting per distinct value keeps that cost independent of the row count.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = np.array([*(template.format(u) for u in uniques), ""], dtype=object)
+    return pd.Series(texts[codes], index=values.index, dtype=object)
+
+
 def _deals_with_status(dataset: Dataset, statuses: Sequence[str]) -> pd.DataFrame:
     deals = dataset.table("deals")
     return deals[deals["status"].isin(statuses).to_numpy(dtype=bool)]
@@ -117,15 +128,17 @@ def _missing_amount(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
     deals = _deals_with_status(dataset, ("open", "won"))
     amount = deals["amount"]
     bad = deals[(amount.isna() | (amount == 0)).to_numpy(dtype=bool)]
-    what = np.where(bad["amount"].isna(), " deal has no amount", " deal has amount 0")
-    problem = _text(bad["status"]) + pd.Series(what, index=bad.index)
+    blank = bad["amount"].isna().to_numpy(dtype=bool)
+    problem = _sentence("{} deal has no amount", bad["status"]).where(
+        blank, _sentence("{} deal has amount 0", bad["status"])
+    )
     return _rows(bad, "deal_id", ["status", "stage", "amount", "currency"], problem)
 
 
 def _missing_close_date(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
     deals = _deals_with_status(dataset, ("won", "lost"))
     bad = deals[deals["close_date"].isna().to_numpy(dtype=bool)]
-    problem = _text(bad["status"]) + " deal has no close date"
+    problem = _sentence("{} deal has no close date", bad["status"])
     return _rows(bad, "deal_id", ["status", "stage", "created_at", "close_date"], problem)
 
 
@@ -152,7 +165,7 @@ def _stale_open_deals(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
     stale = (last < now - pd.Timedelta(days=STALE_AFTER_DAYS)).to_numpy(dtype=bool)
     bad, last = deals[stale], last[stale]
     days = (now - last).dt.days
-    problem = "open deal unchanged for " + _text(days) + " days"
+    problem = _sentence("open deal unchanged for {} days", days)
     extra = {"last_change": last, "days_unchanged": days}
     return _rows(bad, "deal_id", ["stage", "amount", "owner_id"], problem, extra)
 
@@ -161,7 +174,7 @@ def _past_due_open_deals(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
     deals = _deals_with_status(dataset, ("open",))
     bad = deals[(deals["close_date"] < now).to_numpy(dtype=bool)]
     days = (now - bad["close_date"]).dt.days
-    problem = "expected close date passed " + _text(days) + " days ago"
+    problem = _sentence("expected close date passed {} days ago", days)
     extra = {"days_past_due": days}
     return _rows(bad, "deal_id", ["stage", "amount", "close_date", "owner_id"], problem, extra)
 
