@@ -158,7 +158,8 @@ def metrics() -> None:
 
 
 def _metric_dict(metric: Any) -> dict[str, Any]:
-    data = dataclasses.asdict(metric) if dataclasses.is_dataclass(metric) else dict(metric)
+    is_instance = dataclasses.is_dataclass(metric) and not isinstance(metric, type)
+    data = dataclasses.asdict(metric) if is_instance else dict(metric)
     return {k: (str(v) if hasattr(v, "value") else v) for k, v in data.items()}
 
 

@@ -24,7 +24,7 @@ from sheets_sync.errors import ConfigError, SheetsSyncError, SourceError
 from sheets_sync.issues import DataIssue
 from sheets_sync.report import ReportSettings, RunSummary, build_workbook, status_tab
 from sheets_sync.state import CursorStore, FileCursorStore
-from sheets_sync.templates import Template, load_template
+from sheets_sync.templates import Template, default_vocabulary, load_template
 
 
 @dataclass
@@ -48,25 +48,34 @@ class RefreshResult:
 
 
 def report_settings(config: RefreshConfig) -> ReportSettings:
-    """Turn the ``report:`` section of a config into builder settings."""
+    """Turn the ``report:`` section of a config into builder settings.
+
+    Unset date range, comparison and granularity fall back to the template's defaults;
+    ``comparison: none`` turns comparisons off; an unset title takes the template's name.
+    """
     rc = config.report
     base = Theme()
     overrides = {k: v for k, v in rc.theme.model_dump().items() if v is not None}
     if "logo" in overrides:
         overrides["logo"] = str(config.resolve(overrides["logo"]))
-    theme = Theme(**{**base.__dict__, "title": rc.title or base.title, **overrides})
+    theme = Theme(**{**base.__dict__, **({"title": rc.title} if rc.title else {}), **overrides})
     return ReportSettings(
-        title=rc.title or theme.title,
+        title=rc.title,
         timezone=rc.timezone,
         date_range=rc.range(),
-        comparison=None if rc.comparison == "none" else rc.comparison,
+        comparison=rc.comparison,
         granularity=rc.granularity,
         currency=rc.currency,
         currency_rates=dict(rc.currency_rates),
         theme=theme,
         raw_data_max_rows=rc.raw_data_max_rows,
-        custom_metric_files=[config.resolve(p) for p in rc.custom_metrics],
+        custom_metric_files=custom_metric_files(config),
     )
+
+
+def custom_metric_files(config: RefreshConfig) -> list[Path]:
+    """The config's custom metric files, resolved against its folder."""
+    return [config.resolve(p) for p in config.report.custom_metrics]
 
 
 def build_destination(config: RefreshConfig) -> Destination:
@@ -86,9 +95,10 @@ def build_destination(config: RefreshConfig) -> Destination:
 def load_report_template(config: RefreshConfig) -> Template:
     """Load the config's template, accepting a bundled id or a path relative to the config."""
     ref = config.report.template
+    vocabulary = default_vocabulary(custom_metric_files(config))
     if ref.endswith((".yaml", ".yml")):
-        return load_template(config.resolve(ref))
-    return load_template(ref)
+        return load_template(config.resolve(ref), vocabulary)
+    return load_template(ref, vocabulary)
 
 
 def read_sources(
@@ -157,7 +167,7 @@ def refresh(
         row_counts=dataset.row_counts,
         issues=list(dataset.issues),
         requests=requests,
-        date_range=settings.date_range,
+        date_range=next((t.subtitle for t in workbook.tabs if t.subtitle), settings.date_range),
         timezone=settings.timezone,
     )
     workbook.tabs.append(status_tab(summary))
