@@ -237,7 +237,10 @@ def metric_table(dataset: Dataset, name: str) -> MetricTable:
     cached = cache.get(name)
     # A replaced frame (same dataset, new data) invalidates the prepared view.
     if cached is None or cached.source_id != id(dataset.table(name)):
-        frame = dataset.table(name).reset_index(drop=True)
+        frame = dataset.table(name)
+        if not frame.index.equals(pd.RangeIndex(len(frame))):
+            # Positions are what the prepared arrays use; copy only when the index disagrees.
+            frame = frame.reset_index(drop=True)
         cached = MetricTable(name, frame, dataset, id(dataset.table(name)))
         cache[name] = cached
     return cached
