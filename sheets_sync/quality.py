@@ -194,9 +194,9 @@ def _leads_without_channel(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
 
 
 def _check(
-    id: str, label: str, description: str, severity: Severity, function: CheckFunction
+    check_id: str, label: str, description: str, severity: Severity, function: CheckFunction
 ) -> tuple[str, QualityCheck]:
-    return id, QualityCheck(id, label, description, severity, function)
+    return check_id, QualityCheck(check_id, label, description, severity, function)
 
 
 QUALITY_CHECKS: Mapping[str, QualityCheck] = dict(
