@@ -162,3 +162,26 @@ def test_where_on_a_missing_custom_column_is_a_query_error(tmp_path):
     )
     with pytest.raises(MetricError, match=r"metric x: table deals has no column 'tierr'.*'tier'"):
         run_query(dataset(deals=DEALS), Query(("x",), date_range=MARCH), load_catalogue([path]))
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ("{amount: {lt: 300}}", 2),  # d1, d2
+        ("{amount: {gt: 300}}", 2),  # d4, d5
+        ("{amount: {lte: 300}}", 3),
+        ("{tier: {not_in: [gold]}}", 1),  # d3
+        ("{tier: {in: [gold, silver]}}", 5),
+        ("{partner: {set: true}}", 5),
+        ("{partner: {missing: true}}", 0),
+        ("{partner: null}", 0),
+        ("{status: [won, null]}", 3),
+    ],
+)
+def test_where_operators(tmp_path, where, expected):
+    path = tmp_path / "ops.yaml"
+    path.write_text(f"metrics:\n  x:\n    count: deals\n    date: close_date\n    where: {where}\n")
+    result = run_query(
+        dataset(deals=DEALS), Query(("x",), date_range=MARCH), load_catalogue([path])
+    )
+    assert result["x"].iloc[0] == expected
