@@ -94,3 +94,10 @@ def test_foreign_ids_without_prefix_are_warned_about() -> None:
     dataset = blend([("sfdc", sfdc)])
     [issue] = [i for i in dataset.issues if i.column == "owner_id"]
     assert issue.severity is Severity.WARNING and issue.rows == (0,)
+
+
+def test_no_sources_give_an_empty_typed_dataset() -> None:
+    dataset = blend([])
+    assert dataset.sources == [] and dataset.row_counts == {} and dataset.issues == []
+    assert dataset.table("leads").empty and "person_key" in dataset.table("leads").columns
+    assert dataset.duplicates.empty and "cross_source" in dataset.duplicates.columns
