@@ -24,6 +24,7 @@ from enum import StrEnum
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from sheets_sync.errors import SchemaError
 from sheets_sync.issues import DataIssue, Severity
@@ -422,22 +423,55 @@ def _present(raw: pd.Series) -> np.ndarray:
 
 
 def concat_tables(frames: Iterable[pd.DataFrame], table: str) -> pd.DataFrame:
-    """Union canonical frames of one table, keeping canonical dtypes (categories merged)."""
+    """Union canonical frames of one table, keeping canonical dtypes (categories merged).
+
+    Columns are stacked one at a time: category columns through their codes on a shared
+    category list, the others with ``pd.concat`` on the column alone. Whole-frame concat
+    inspects every all-missing block value by value, which is slow on millions of rows.
+    """
     parts = [f for f in frames if f is not None]
     if not parts:
         return empty_frame(table)
     # Empty parts add no rows but would make pandas guess dtypes from them.
     filled = [f for f in parts if len(f)] or parts[:1]
-    result = pd.concat(filled, ignore_index=True, sort=False) if len(filled) > 1 else filled[0]
-    result = result.copy()
-    for col in spec(table).columns:
-        if col.kind is Kind.CATEGORY and col.name in result.columns:
-            result[col.name] = result[col.name].astype("string").astype("category")
-        elif col.name in result.columns:
-            want = dtype_of(col.kind)
-            if str(result[col.name].dtype) != want:
-                result[col.name] = _coerce(result[col.name], col.kind)
-    return result
+    if len(filled) == 1:
+        return filled[0].reset_index(drop=True)
+    kinds = {c.name: c.kind for c in spec(table).columns}
+    names = list(dict.fromkeys(name for part in filled for name in part.columns))
+    data: dict[str, pd.Series] = {}
+    for name in names:
+        kind = kinds.get(name)
+        pieces = [_column_or_blank(part, name, kind) for part in filled]
+        if kind is Kind.CATEGORY:
+            data[name] = _stack_categories(pieces)
+        else:
+            stacked = pd.concat(pieces, ignore_index=True)
+            if kind is not None and str(stacked.dtype) != dtype_of(kind):
+                stacked = _coerce(stacked, kind)
+            data[name] = stacked
+    return pd.DataFrame(data)
+
+
+def _column_or_blank(frame: pd.DataFrame, name: str, kind: Kind | None) -> pd.Series:
+    """``frame[name]``, or a blank column of the right dtype when the frame lacks it."""
+    if name in frame.columns:
+        return frame[name].reset_index(drop=True)
+    if kind in (Kind.ID, Kind.TEXT, None):
+        return pd.Series([None] * len(frame), dtype="object")
+    if kind in (Kind.NUMBER, Kind.MONEY):
+        return pd.Series(np.nan, index=range(len(frame)), dtype="float64")
+    return pd.Series(pd.NA, index=range(len(frame)), dtype=dtype_of(kind))  # type: ignore[call-overload]
+
+
+def _stack_categories(pieces: list[pd.Series]) -> pd.Series:
+    """Stack category columns through their codes on the union of their categories."""
+    typed = [
+        p if isinstance(p.dtype, pd.CategoricalDtype) else p.astype("string").astype("category")
+        for p in pieces
+    ]
+    cats = union_categoricals(typed, ignore_order=True).categories
+    codes = np.concatenate([p.cat.set_categories(cats).cat.codes.to_numpy() for p in typed])
+    return pd.Series(pd.Categorical.from_codes(codes, categories=cats))
 
 
 def describe_model() -> Mapping[str, TableSpec]:
