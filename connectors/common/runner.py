@@ -73,14 +73,37 @@ class IncrementalReader:
     store: RecordStore
     outcomes: dict[str, ReadOutcome] = field(default_factory=dict)
 
+    def plan(self, streams: Sequence[Stream], fields_for: FieldsFn) -> dict[str, ReadPlan]:
+        """The :class:`ReadPlan` of every stream, without fetching anything.
+
+        Connectors that batch the first request of every stream (Salesforce Composite) call
+        this first and pass the result to :meth:`read`.
+        """
+        return {
+            stream.name: plan_read(
+                stream.name,
+                stream.cursor_field,
+                self.context.cursors.get(stream.name),
+                self.store.state(stream.name),
+                fingerprint(fields_for(stream)),
+                self.context.full_refresh,
+            )
+            for stream in streams
+        }
+
     def read(
         self,
         streams: Sequence[Stream],
         fields_for: FieldsFn,
         fetch: FetchFn,
         derive_for: DeriveFn = _no_derivations,
+        plans: Mapping[str, ReadPlan] | None = None,
     ) -> SourceResult:
-        """Plan, fetch, commit and build tables for ``streams``; return a :class:`SourceResult`."""
+        """Plan, fetch, commit and build tables for ``streams``; return a :class:`SourceResult`.
+
+        ``plans`` (from :meth:`plan`) is used as given; by default each stream is planned here.
+        """
+        plans = plans if plans is not None else self.plan(streams, fields_for)
         staged = StagedChanges(self.store)
         cursors: dict[str, str] = {}
         total = len(streams)
@@ -88,15 +111,7 @@ class IncrementalReader:
             self.context.progress(f"{self.source}: {stream.name}", done, total)
             fields = fields_for(stream)
             prints = fingerprint(fields)
-            committed = self.context.cursors.get(stream.name)
-            plan = plan_read(
-                stream.name,
-                stream.cursor_field,
-                committed,
-                self.store.state(stream.name),
-                prints,
-                self.context.full_refresh,
-            )
+            plan = plans[stream.name]
             got = fetch(stream, fields, plan)
             seen = got.cursor_values
             if seen is None and stream.cursor_field and stream.cursor_field in got.records:

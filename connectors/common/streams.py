@@ -93,11 +93,24 @@ def to_canonical(
     return conform(stream.table, frame, source)
 
 
+def _string_categories(frame: pd.DataFrame) -> pd.DataFrame:
+    """Category columns with string categories: an all-blank category column from ``conform``
+    has float categories, which cannot be unioned with another stream's string ones."""
+    out = frame
+    for name in frame.columns:
+        dtype = frame[name].dtype
+        if isinstance(dtype, pd.CategoricalDtype) and str(dtype.categories.dtype) != "string":
+            if out is frame:
+                out = frame.copy()
+            out[name] = frame[name].astype("string").astype("category")
+    return out
+
+
 def tables_from_parts(
     parts: Iterable[tuple[str, pd.DataFrame]],
 ) -> dict[str, pd.DataFrame]:
     """Union the canonical frames of streams sharing a table (e.g. Task + Event)."""
     grouped: dict[str, list[pd.DataFrame]] = {}
     for table, frame in parts:
-        grouped.setdefault(table, []).append(frame)
+        grouped.setdefault(table, []).append(_string_categories(frame))
     return {table: concat_tables(frames, table) for table, frames in grouped.items()}

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import requests
 from simple_salesforce import Salesforce
@@ -44,6 +45,8 @@ from connectors.salesforce.auth import SERVICE, Token, login
 from connectors.salesforce.settings import SalesforceSettings
 
 T = TypeVar("T")
+COMPOSITE_MAX = 25
+COMPOSITE_MAX_QUERIES = 5
 _USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
 
 _PERMISSION_HINTS = {
@@ -66,8 +69,13 @@ def _first_error(content: Any) -> tuple[str, str]:
 
 def translate(err: SalesforceError, what: str, usage: dict[str, int]) -> ConnectorError:
     """The typed connector error for a simple-salesforce error raised while doing ``what``."""
-    code, message = _first_error(err.content)
-    detail = f"{code}: {message}" if code else message or f"HTTP {err.status}"
+    return translate_status(err.status, err.content, what, usage)
+
+
+def translate_status(status: int, content: Any, what: str, usage: dict[str, int]) -> ConnectorError:
+    """The typed connector error for an error ``status`` and body ``content``."""
+    code, message = _first_error(content)
+    detail = f"{code}: {message}" if code else message or f"HTTP {status}"
     detail = " ".join(detail.split())[:300]
     if code == "REQUEST_LIMIT_EXCEEDED":
         used = f" ({usage['used']}/{usage['limit']} used)" if usage else ""
@@ -75,27 +83,27 @@ def translate(err: SalesforceError, what: str, usage: dict[str, int]) -> Connect
             f"Salesforce refused {what}: the org's daily API request limit is reached{used}; "
             "wait for the rolling 24-hour allocation to free up or ask Salesforce to raise it",
             SERVICE,
-            err.status,
+            status,
         )
-    if err.status == 401:
+    if status == 401:
         return CredentialsError(
             f"Salesforce rejected the session while {what} ({detail}); reconnect Salesforce",
             SERVICE,
             401,
         )
-    if err.status == 403 or code in _PERMISSION_HINTS:
+    if status == 403 or code in _PERMISSION_HINTS:
         hint = _PERMISSION_HINTS.get(code, "give the connected user the missing permission")
         return PermissionDeniedError(
-            f"Salesforce denied {what} ({detail}); {hint}", SERVICE, err.status
+            f"Salesforce denied {what} ({detail}); {hint}", SERVICE, status
         )
-    if code in ("INVALID_FIELD", "INVALID_TYPE", "NOT_FOUND") or err.status == 404:
+    if code in ("INVALID_FIELD", "INVALID_TYPE", "NOT_FOUND") or status == 404:
         return UnknownFieldError(
             f"Salesforce does not know what {what} asked for ({detail}); check the object and "
             "field API names in custom_fields and the user's field-level security",
             SERVICE,
-            err.status,
+            status,
         )
-    return RequestRejectedError(f"Salesforce rejected {what} ({detail})", SERVICE, err.status)
+    return RequestRejectedError(f"Salesforce rejected {what} ({detail})", SERVICE, status)
 
 
 def _check_page(page: Any, what: str) -> dict[str, Any]:
@@ -131,6 +139,7 @@ class SalesforceClient:
         self.renewals = 0
         self._sf: Salesforce | None = None
         self._describes: dict[str, dict[str, Any]] = {}
+        self.describe_errors: dict[str, ConnectorError] = {}
         session.add_listener(self._read_usage)
 
     def _read_usage(self, response: requests.Response) -> None:
@@ -171,8 +180,104 @@ class SalesforceClient:
                     SERVICE,
                 ) from err
 
+    def composite(
+        self, what: str, requests_: list[tuple[str, str, dict[str, str]]]
+    ) -> dict[str, tuple[int, Any]]:
+        """Run GET subrequests ``(referenceId, path under /services/data/vXX, headers)`` through
+        the Composite resource: one round trip per 25 subrequests, at most 5 of them queries
+        (the documented limits). Returns ``referenceId -> (status, body)``.
+        """
+        out: dict[str, tuple[int, Any]] = {}
+        batch: list[dict[str, Any]] = []
+        queries = 0
+
+        def flush() -> None:
+            if not batch:
+                return
+            sent = list(batch)
+            payload = {"allOrNone": False, "compositeRequest": sent}
+            answer = self.call(
+                what, lambda sf: sf.restful("composite", method="POST", json=payload)
+            )
+            items = answer.get("compositeResponse") if isinstance(answer, dict) else None
+            if not isinstance(items, list) or len(items) != len(sent):
+                raise MalformedResponseError(
+                    f"Salesforce answered {what} with an incomplete composite response; "
+                    "run the refresh again",
+                    SERVICE,
+                )
+            for item in items:
+                out[str(item.get("referenceId"))] = (
+                    int(item.get("httpStatusCode", 0)),
+                    item.get("body"),
+                )
+            batch.clear()
+
+        for ref, path, headers in requests_:
+            is_query = path.startswith(("query", "queryAll"))
+            if len(batch) == COMPOSITE_MAX or (is_query and queries == COMPOSITE_MAX_QUERIES):
+                flush()
+                queries = 0
+            entry: dict[str, Any] = {
+                "method": "GET",
+                "url": f"/services/data/v{self.settings.api_version}/{path}",
+                "referenceId": ref,
+            }
+            if headers:
+                entry["httpHeaders"] = headers
+            batch.append(entry)
+            queries += int(is_query)
+        flush()
+        return out
+
+    def describe_all(self, objects: list[str]) -> dict[str, ConnectorError]:
+        """Describe ``objects`` in composite round trips; returns the errors per object."""
+        wanted = [o for o in dict.fromkeys(objects) if o not in self._describes]
+        answers = self.composite(
+            "describing the objects", [(o, f"sobjects/{o}/describe", {}) for o in wanted]
+        )
+        errors: dict[str, ConnectorError] = {}
+        for obj in wanted:
+            status, body = answers[obj]
+            if status == 200 and isinstance(body, dict) and isinstance(body.get("fields"), list):
+                self._describes[obj] = body
+            elif status == 200:
+                errors[obj] = MalformedResponseError(
+                    f"Salesforce describe of {obj} has no field list", SERVICE
+                )
+            else:
+                errors[obj] = translate_status(status, body, f"describing {obj}", self.usage)
+        self.describe_errors.update(errors)
+        return errors
+
+    def first_pages(
+        self, queries: dict[str, tuple[str, bool]]
+    ) -> dict[str, dict[str, Any] | ConnectorError]:
+        """The first page of each ``name -> (soql, include_deleted)`` query, batched.
+
+        A query the API refused maps to its typed error (the caller decides whether it is
+        fatal); a page that is not shaped as documented raises at once.
+        """
+        headers = {"Sforce-Query-Options": f"batchSize={self.settings.page_size}"}
+        subrequests = [
+            (name, f"{'queryAll' if deleted else 'query'}?q={quote(soql)}", headers)
+            for name, (soql, deleted) in queries.items()
+        ]
+        answers = self.composite("the first query pages", subrequests)
+        pages: dict[str, dict[str, Any] | ConnectorError] = {}
+        for name in queries:
+            status, body = answers[name]
+            what = f"the {name} query"
+            if status == 200:
+                pages[name] = _check_page(body, what)
+            else:
+                pages[name] = translate_status(status, body, what, self.usage)
+        return pages
+
     def describe(self, obj: str) -> dict[str, Any]:
         """The describe of ``obj`` (cached for the life of the client)."""
+        if obj in self.describe_errors:
+            raise self.describe_errors[obj]
         if obj not in self._describes:
             result = self.call(f"describing {obj}", lambda sf: getattr(sf, obj).describe())
             if not isinstance(result, dict) or not isinstance(result.get("fields"), list):
@@ -182,12 +287,23 @@ class SalesforceClient:
             self._describes[obj] = result
         return self._describes[obj]
 
-    def query_pages(self, soql: str, obj: str, include_deleted: bool) -> Iterator[dict[str, Any]]:
-        """The pages of a REST query (``queryAll`` when ``include_deleted``), validated."""
+    def query_pages(
+        self,
+        soql: str,
+        obj: str,
+        include_deleted: bool,
+        first: dict[str, Any] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """The pages of a REST query (``queryAll`` when ``include_deleted``), validated.
+
+        ``first`` is the already fetched first page (from :meth:`first_pages`), if any.
+        """
         headers = {"Sforce-Query-Options": f"batchSize={self.settings.page_size}"}
         what = f"the {obj} query"
 
         def fetch(token: str | None) -> dict[str, Any]:
+            if token is None and first is not None:
+                return first
             if token is None:
                 page = self.call(
                     what,

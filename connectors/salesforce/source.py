@@ -24,7 +24,13 @@ import requests
 
 from connectors.base import CheckResult, ReadContext, Source, SourceResult, Stream
 from connectors.common.cache import store_for
-from connectors.common.errors import ConnectorError, PermissionDeniedError, UnknownFieldError
+from connectors.common.cursors import parse_ts
+from connectors.common.errors import (
+    ConnectorError,
+    CredentialsError,
+    PermissionDeniedError,
+    UnknownFieldError,
+)
 from connectors.common.http import ApiSession, RetryPolicy
 from connectors.common.incremental import ReadPlan
 from connectors.common.runner import Fetched, IncrementalReader
@@ -117,39 +123,54 @@ class SalesforceSource(Source):
             )
         return fields
 
-    def _lookups(
-        self, client: SalesforceClient, issues: list[DataIssue]
-    ) -> dict[str, pd.DataFrame]:
-        out: dict[str, pd.DataFrame] = {}
-        for obj, wanted in LOOKUPS.items():
-            try:
-                described = self._described(client, obj)
-                fields = [f for f in wanted if f in described]
-                soql = select(obj, fields, set(described))
-                out[obj] = rest_records(client.query_pages(soql, obj, False), fields)
-            except (PermissionDeniedError, UnknownFieldError) as err:
-                # Lookups only enrich (stage order, team names): a missing permission degrades
-                # those columns instead of failing the refresh.
-                issues.append(
-                    DataIssue(Severity.WARNING, f"{obj} could not be read: {err}", self.name)
-                )
-        return out
-
-    def _fetch(self, client: SalesforceClient, stream: Stream, fields: list[str], plan: ReadPlan):
+    def _query_for(
+        self, client: SalesforceClient, stream: Stream, fields: list[str], plan: ReadPlan
+    ) -> tuple[str, bool]:
+        """``(soql, include_deleted)``: full reads use query, incremental ones queryAll."""
         obj = OBJECT_OF[stream.name]
         types = self._described(client, obj)
         incremental = not plan.full and CURSOR in types
-        where = [(CURSOR, ">=", plan.since)] if incremental else []
-        include_deleted = incremental and "IsDeleted" in types
-        soql = select(obj, fields, set(types), where)
-        pages = client.query_pages(soql, obj, include_deleted)
-        first = next(pages)
+        # a datetime, not the cursor text: SOQL datetime literals must not be quoted
+        where = [(CURSOR, ">=", parse_ts(plan.since))] if incremental and plan.since else []
+        return select(obj, fields, set(types), where), incremental and "IsDeleted" in types
+
+    def _lookup_queries(
+        self, client: SalesforceClient, issues: list[DataIssue]
+    ) -> dict[str, tuple[str, list[str]]]:
+        """``object -> (soql, fields)`` of the lookups the user can read."""
+        out = {}
+        for obj, wanted in LOOKUPS.items():
+            try:
+                described = self._described(client, obj)
+            except (PermissionDeniedError, UnknownFieldError) as err:
+                issues.append(self._lookup_issue(obj, err))
+                continue
+            fields = [f for f in wanted if f in described]
+            out[obj] = (select(obj, fields, set(described)), fields)
+        return out
+
+    def _lookup_issue(self, obj: str, err: Exception) -> DataIssue:
+        # Lookups only enrich (stage order, team names): a missing permission degrades those
+        # columns instead of failing the refresh.
+        return DataIssue(Severity.WARNING, f"{obj} could not be read: {err}", self.name)
+
+    def _fetch(
+        self,
+        client: SalesforceClient,
+        stream: Stream,
+        fields: list[str],
+        plan: ReadPlan,
+        first: dict[str, Any],
+    ) -> Fetched:
+        obj = OBJECT_OF[stream.name]
+        soql, include_deleted = self._query_for(client, stream, fields, plan)
         if first.get("totalSize", 0) > self.settings.bulk_threshold and not first["done"]:
             self._bulk_jobs += 1
             chunks = client.bulk_query(soql, obj, include_deleted)
-            records = csv_records(chunks, fields, types, obj)
+            records = csv_records(chunks, fields, self._described(client, obj), obj)
         else:
-            records = rest_records([first, *pages], fields)
+            pages = client.query_pages(soql, obj, include_deleted, first=first)
+            records = rest_records(pages, fields)
         cursor_values = list(records[CURSOR]) if CURSOR in records else None
         deleted: list[str] = []
         if "IsDeleted" in records and not records.empty:
@@ -159,29 +180,54 @@ class SalesforceSource(Source):
         return Fetched(records, deleted, cursor_values)
 
     def read(self, context: ReadContext) -> SourceResult:
-        """Read every configured object (see the module doc)."""
+        """Read every configured object (see the module doc).
+
+        Round trips are batched with the Composite resource: one call describes every object,
+        then the first page of every stream and lookup comes back five queries per call;
+        only further pages (or Bulk jobs) cost one request each.
+        """
         session = self._session()
         client = SalesforceClient(self.settings, session)
         issues: list[DataIssue] = []
         self._bulk_jobs = 0
+        objects = [OBJECT_OF[s.name] for s in self._streams]
+        client.describe_all([*objects, *LOOKUPS])
         fields = {s.name: self._fields(client, s, issues) for s in self._streams}
-        lookups = self._lookups(client, issues)
+        reader = IncrementalReader(
+            self.name, context, store_for(context.cache_dir, context.state_store)
+        )
+        plans = reader.plan(self._streams, lambda s: fields[s.name])
+        lookup_queries = self._lookup_queries(client, issues)
+        queries = {f"lookup_{obj}": (soql, False) for obj, (soql, _) in lookup_queries.items()}
+        for stream in self._streams:
+            queries[stream.name] = self._query_for(
+                client, stream, fields[stream.name], plans[stream.name]
+            )
+        firsts = client.first_pages(queries)
+        lookups: dict[str, pd.DataFrame] = {}
+        for obj, (soql, lookup_fields) in lookup_queries.items():
+            first = firsts[f"lookup_{obj}"]
+            if isinstance(first, PermissionDeniedError | UnknownFieldError):
+                issues.append(self._lookup_issue(obj, first))
+                continue
+            if isinstance(first, ConnectorError):
+                raise first
+            pages = client.query_pages(soql, obj, False, first=first)
+            lookups[obj] = rest_records(pages, lookup_fields)
         seen: dict[str, pd.DataFrame] = {}
         now = pd.Timestamp(context.started_at).tz_convert("UTC")
+
+        def fetch(stream: Stream, stream_fields: list[str], plan: ReadPlan) -> Fetched:
+            first = firsts[stream.name]
+            if isinstance(first, ConnectorError):
+                raise first
+            return self._fetch(client, stream, stream_fields, plan, first)
 
         def derive(stream: Stream, records: Mapping[str, pd.DataFrame]):
             seen.update(records)
             return derivations(stream, records, lookups, self.settings.lead_status_map, now)
 
-        reader = IncrementalReader(
-            self.name, context, store_for(context.cache_dir, context.state_store)
-        )
-        result = reader.read(
-            self._streams,
-            lambda s: fields[s.name],
-            lambda s, f, p: self._fetch(client, s, f, p),
-            derive,
-        )
+        result = reader.read(self._streams, lambda s: fields[s.name], fetch, derive, plans)
         if "deal_stage_history" in result.tables:
             result.tables["deal_stage_history"] = stage_changes_only(
                 result.tables["deal_stage_history"]
@@ -213,6 +259,11 @@ class SalesforceSource(Source):
         except ConnectorError as err:
             return CheckResult(False, str(err), ("credentials",))
         objects = [*dict.fromkeys(OBJECT_OF[s.name] for s in self._streams), *LOOKUPS]
+        try:
+            client.describe_all(objects)
+        except ConnectorError as err:
+            what = "credentials" if isinstance(err, CredentialsError) else "API access"
+            return CheckResult(False, str(err), (what,))
         for obj in objects:
             try:
                 describe = client.describe(obj)

@@ -21,7 +21,7 @@ EXPIRED = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSI
 
 def test_429_with_retry_after_is_waited_out_then_succeeds(emulator, make_source):
     seed(emulator.org, 15)
-    emulator.fail_next("/query", 429, [{"errorCode": "REQUEST_LIMIT"}], {"Retry-After": "1"})
+    emulator.fail_next("/composite", 429, [{"errorCode": "REQUEST_LIMIT"}], {"Retry-After": "1"})
     source = make_source()
     result = source.read(ReadContext())
     assert len(result.tables["deals"]) == 15
@@ -31,24 +31,24 @@ def test_429_with_retry_after_is_waited_out_then_succeeds(emulator, make_source)
 
 
 def test_transient_5xx_is_retried(emulator, make_source):
-    seed(emulator.org, 5)
-    emulator.fail_next("/sobjects/Opportunity/describe", 503, b"busy")
-    emulator.fail_next("/query", 500, [{"errorCode": "UNKNOWN_EXCEPTION"}])
+    seed(emulator.org, 15)
+    emulator.fail_next("/composite", 503, b"busy")
+    emulator.fail_next("/query/01g", 500, [{"errorCode": "UNKNOWN_EXCEPTION"}])
     result = make_source().read(ReadContext())
-    assert len(result.tables["deals"]) == 5 and result.stats["retries"] == 2
+    assert len(result.tables["deals"]) == 15 and result.stats["retries"] == 2
 
 
 def test_persistent_5xx_stops_after_max_attempts(emulator, make_source):
     seed(emulator.org, 5)
-    emulator.fail_next("/query", 503, b"down", times=50)
+    emulator.fail_next("/composite", 503, b"down", times=50)
     with pytest.raises(RetriesExhaustedError, match=r"after 3 attempts"):
         make_source(max_attempts=3).read(ReadContext())
-    assert sum(1 for _, p in emulator.requests if p.endswith("/query/")) == 3
+    assert emulator.api_calls("/composite") == 3
 
 
 def test_expired_session_is_renewed_once_and_the_call_retried(emulator, make_source):
     seed(emulator.org, 5)
-    emulator.fail_next("/query", 401, EXPIRED)
+    emulator.fail_next("/composite", 401, EXPIRED)
     result = make_source().read(ReadContext())
     assert len(result.tables["deals"]) == 5
     assert result.stats["session_renewals"] == 1
@@ -57,16 +57,16 @@ def test_expired_session_is_renewed_once_and_the_call_retried(emulator, make_sou
 
 def test_expired_session_twice_is_a_credentials_error(emulator, make_source):
     seed(emulator.org, 5)
-    emulator.fail_next("/query", 401, EXPIRED, times=2)
+    emulator.fail_next("/composite", 401, EXPIRED, times=2)
     with pytest.raises(CredentialsError, match="reconnect Salesforce"):
         make_source().read(ReadContext())
 
 
-def test_expiry_during_describe_is_renewed(emulator, make_source):
-    seed(emulator.org, 5)
-    emulator.fail_next("/sobjects/Opportunity/describe", 401, EXPIRED)
+def test_expiry_while_paging_is_renewed_and_paging_continues(emulator, make_source):
+    seed(emulator.org, 25)
+    emulator.fail_next("/query/01g", 401, EXPIRED)
     result = make_source().read(ReadContext())
-    assert result.stats["session_renewals"] == 1 and len(result.tables["deals"]) == 5
+    assert result.stats["session_renewals"] == 1 and len(result.tables["deals"]) == 25
 
 
 def test_refused_refresh_token_says_reconnect_and_hides_secrets(emulator, make_source):

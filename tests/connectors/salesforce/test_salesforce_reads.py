@@ -81,10 +81,14 @@ def test_incremental_with_updates_and_deletions_equals_full(emulator, make_sourc
         Amount=5.0,
     )
     org.update("Account", ids["Account"][0], Name="Renamed Inc")
-    before = len(emulator.requests)
+    before = len(emulator.subrequests)
     second = source.read(ReadContext(cache_dir=str(tmp_path / "a"), cursors=first.cursors))
-    incremental_queries = [p for _, p in emulator.requests[before:] if "/queryAll" in p]
-    assert incremental_queries, "incremental reads use queryAll to see deletions"
+    incremental_queries = [p for p in emulator.subrequests[before:] if "/queryAll?" in p]
+    # every object but User (which has no IsDeleted) is read with queryAll to see deletions
+    assert len(incremental_queries) == 9
+    assert all("SystemModstamp%20%3E%3D%202024-" in q for q in incremental_queries)
+    # token + one composite of describes + three composites of first pages (5 queries each)
+    assert second.requests == 5
     stats = second.stats["streams"]
     assert stats["opportunities"]["mode"] == "incremental"
     assert stats["opportunities"]["fetched"] <= 4 and stats["opportunities"]["deleted"] == 1
@@ -125,7 +129,7 @@ def test_truncated_page_fails_clearly_and_leaves_cache_and_cursors(emulator, mak
     with pytest.raises(MalformedResponseError, match="not valid JSON"):
         source.read(ReadContext(cache_dir=str(cache), cursors=first.cursors))
     assert {p.name: p.read_bytes() for p in cache.iterdir()} == snapshot
-    emulator.malformed_next("/queryAll")
+    emulator.malformed_next("/queryAll/01g")
     with pytest.raises(MalformedResponseError, match="lacks records"):
         source.read(ReadContext(cache_dir=str(cache), cursors=first.cursors))
     assert {p.name: p.read_bytes() for p in cache.iterdir()} == snapshot
@@ -133,8 +137,8 @@ def test_truncated_page_fails_clearly_and_leaves_cache_and_cursors(emulator, mak
 
 def test_malformed_first_read_writes_nothing(emulator, make_source, tmp_path):
     seed(emulator.org, 5)
-    emulator.malformed_next("/query")
-    with pytest.raises(MalformedResponseError):
+    emulator.malformed_next("/composite")
+    with pytest.raises(MalformedResponseError, match="incomplete composite response"):
         make_source().read(ReadContext(cache_dir=str(tmp_path / "cache")))
     assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").iterdir())
 

@@ -2,7 +2,8 @@
 
 Endpoints (shaped after the recorded traffic in ../shared/fixtures/salesforce and the REST API
 docs): OAuth token (refresh_token, JWT bearer), SOAP login (username + password + token),
-``sobjects/<Object>/describe``, ``query`` / ``queryAll`` with ``nextRecordsUrl`` paging
+``sobjects/<Object>/describe``, ``composite`` (GET describe/query subrequests, at most 25 per
+call and 5 of them queries), ``query`` / ``queryAll`` with ``nextRecordsUrl`` paging
 (``Sforce-Query-Options: batchSize=N``, at most 2,000), and Bulk API 2.0 query jobs
 (``jobs/query``: create, poll, CSV results paged with ``Sforce-Locator``).
 
@@ -10,7 +11,7 @@ Every API response carries ``Sforce-Limit-Info: api-usage=<used>/<daily_limit>``
 the API answers 403 ``REQUEST_LIMIT_EXCEEDED``. Tests inject faults with :meth:`fail_next`
 (status / Retry-After / body), :meth:`truncate_next` (a cut-off JSON page),
 :meth:`malformed_next` (a page without ``records``) and :meth:`expire_sessions` (401).
-``requests`` logs ``(method, path)`` of every call for assertions.
+``requests`` logs ``(method, path)`` of every call, ``subrequests`` every composite subrequest.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class SalesforceEmulator:
         self.daily_limit = 1_000_000
         self.used = 0
         self.requests: list[tuple[str, str]] = []
+        self.subrequests: list[str] = []  # composite subrequest URLs (path and query)
         self.faults: list[Fault] = []
         self.tokens: set[str] = set()
         self.jwt_public_key: Any = None
@@ -196,6 +198,15 @@ class SalesforceEmulator:
                     f"No such column '{name}' on entity '{query.obj}'. If you are attempting to "
                     "use a custom field, be sure to append the '__c' after the custom field name.",
                 )
+        types = {f["name"]: f.get("type") for f in self.org.describes[query.obj]["fields"]}
+        for name, _, value in query.where:
+            if types.get(name) in ("datetime", "date") and isinstance(value, str):
+                raise _ApiError(
+                    400,
+                    "INVALID_FIELD",
+                    f"value of filter criterion for field '{name}' must be of type "
+                    f"{types[name]} and should not be enclosed in quotes",
+                )
         with self.org.lock:
             pool = list(self.org.records[query.obj].values())
         rows = [
@@ -218,6 +229,61 @@ class SalesforceEmulator:
             record.update({name: row.get(name) for name in query.fields})
             out.append(record)
         return query.obj, out
+
+    def describe_response(self, obj: str) -> dict[str, Any]:
+        """The describe of ``obj`` or the error the API gives."""
+        if obj not in self.org.describes:
+            raise _ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+        if obj in self.org.hidden:
+            raise _ApiError(403, "INSUFFICIENT_ACCESS", f"No access to entity {obj}")
+        return self.org.describes[obj]
+
+    def query_response(self, kind: str, text: str, options: str) -> dict[str, Any]:
+        """The first page of a ``query`` / ``queryAll`` (``options``: Sforce-Query-Options)."""
+        size = self.page_size
+        if options.startswith("batchSize="):
+            size = min(2000, max(1, int(options.split("=", 1)[1])))
+        deleted = kind == "queryAll"
+        try:
+            _, records = self.run_query(text, deleted)
+        except soql.SoqlError as err:
+            raise _ApiError(400, "MALFORMED_QUERY", str(err)) from err
+        return self.page(self.open_cursor(records, size, deleted))
+
+    def composite_response(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Run GET subrequests (describe, query, queryAll) within the documented limits."""
+        items = body.get("compositeRequest")
+        if not isinstance(items, list) or not 0 < len(items) <= 25:
+            raise _ApiError(400, "INVALID_BATCH_REQUEST", "1 to 25 subrequests are allowed")
+        paths = [urlsplit(str(i.get("url", ""))) for i in items]
+        if sum(p.path.split("/")[4:5] in (["query"], ["queryAll"]) for p in paths) > 5:
+            raise _ApiError(400, "INVALID_BATCH_REQUEST", "at most 5 query subrequests")
+        out = []
+        for item, url in zip(items, paths, strict=True):
+            self.subrequests.append(str(item.get("url", "")))
+            parts = url.path.split("/")[4:]
+            try:
+                if item.get("method") != "GET":
+                    raise _ApiError(400, "METHOD_NOT_ALLOWED", "only GET is emulated")
+                if parts[:1] == ["sobjects"] and len(parts) == 3 and parts[2] == "describe":
+                    status, answer = 200, self.describe_response(parts[1])
+                elif parts[:1] in (["query"], ["queryAll"]) and len(parts) == 1:
+                    options = (item.get("httpHeaders") or {}).get("Sforce-Query-Options", "")
+                    text = parse_qs(url.query).get("q", [""])[0]
+                    status, answer = 200, self.query_response(parts[0], text, options)
+                else:
+                    raise _ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+            except _ApiError as err:
+                status, answer = err.status, [{"errorCode": err.code, "message": err.message}]
+            out.append(
+                {
+                    "body": answer,
+                    "httpHeaders": {},
+                    "httpStatusCode": status,
+                    "referenceId": item.get("referenceId"),
+                }
+            )
+        return {"compositeResponse": out}
 
     def create_job(self, body: dict[str, Any]) -> dict[str, Any]:
         operation = body.get("operation")
@@ -437,12 +503,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         parts = path.split("/")[4:]  # after /services/data/vXX.X/
         if parts[:1] == ["sobjects"] and len(parts) == 3 and parts[2] == "describe":
-            obj = parts[1]
-            if obj not in emu.org.describes:
-                raise _ApiError(404, "NOT_FOUND", "The requested resource does not exist")
-            if obj in emu.org.hidden:
-                raise _ApiError(403, "INSUFFICIENT_ACCESS", f"No access to entity {obj}")
-            self._json(200, emu.org.describes[obj], limit)
+            self._json(200, emu.describe_response(parts[1]), limit)
+        elif parts == ["composite"] and method == "POST":
+            self._json(200, emu.composite_response(json.loads(body or b"{}")), limit)
         elif parts[:1] in (["query"], ["queryAll"]):
             self._query(parts, query, limit)
         elif parts[:2] == ["jobs", "query"]:
@@ -452,7 +515,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _query(self, parts: list[str], query: dict[str, list[str]], limit: dict[str, str]) -> None:
         emu = self.owner
-        deleted = parts[0] == "queryAll"
         if len(parts) == 2 and parts[1]:
             locator = parts[1].split("-")[0]
             try:
@@ -461,15 +523,7 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _ApiError(400, "INVALID_QUERY_LOCATOR", "invalid query locator") from None
             return
         options = self.headers.get("Sforce-Query-Options", "")
-        size = emu.page_size
-        if options.startswith("batchSize="):
-            size = min(2000, max(1, int(options.split("=", 1)[1])))
-        try:
-            _, records = emu.run_query(query.get("q", [""])[0], deleted)
-        except soql.SoqlError as err:
-            raise _ApiError(400, "MALFORMED_QUERY", str(err)) from err
-        locator = emu.open_cursor(records, size, deleted)
-        self._json(200, emu.page(locator), limit)
+        self._json(200, emu.query_response(parts[0], query.get("q", [""])[0], options), limit)
 
     def _bulk(
         self,
