@@ -399,6 +399,24 @@ def _agree(case: Case, engine: pd.DataFrame, sql: pd.DataFrame) -> str:
     return "ok"
 
 
+def connect(dataset: Dataset) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB that sees the dataset's very frames (no copy) plus the rates."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    for name, frame in dataset.tables.items():
+        con.register(name, frame)
+    con.register("rates", pd.DataFrame({"currency": list(RATES), "rate": list(RATES.values())}))
+    return con
+
+
+def check(dataset: Dataset, con: duckdb.DuckDBPyConnection, case: Case) -> str:
+    """Run ``case`` once on both sides; ``"ok"`` or what differs."""
+    start, end = resolve_range(case.query.date_range, "UTC", NOW)
+    return _agree(
+        case, run_query(dataset, case.query, now=NOW), con.execute(case.sql(start, end)).df()
+    )
+
+
 def run(sizes: list[int], repeat: int, seed: int, data: str) -> int:
     """Run every case at every size; print the table; return 1 if any result disagrees."""
     failures = 0
@@ -407,11 +425,7 @@ def run(sizes: list[int], repeat: int, seed: int, data: str) -> int:
         built = time.perf_counter()
         dataset, origin = load_dataset(size, seed, data)
         built = time.perf_counter() - built
-        con = duckdb.connect()
-        con.execute("SET TimeZone = 'UTC'")
-        for name, frame in dataset.tables.items():
-            con.register(name, frame)
-        con.register("rates", pd.DataFrame({"currency": list(RATES), "rate": list(RATES.values())}))
+        con = connect(dataset)
         # The first run of each query prepares its tables (dimension codes, joins, timestamps)
         # once per dataset; it is timed apart so the table shows the steady state of both sides.
         prep = time.perf_counter()
