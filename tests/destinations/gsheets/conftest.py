@@ -58,7 +58,8 @@ def make_destination(
             spreadsheet_id,
             credentials=credentials,
             settings=config,
-            limiters=QuotaLimiters(),
+            # Real quotas would make the fault loops wait minutes; the limiter has its own tests.
+            limiters=QuotaLimiters(user_limit=100_000, project_limit=100_000),
             retry_policy=RetryPolicy(max_attempts=attempts, base_seconds=0.5),
             sleep=sleeps.append,
             **(destination_kwargs or {}),
