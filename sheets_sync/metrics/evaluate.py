@@ -20,7 +20,8 @@ import pandas as pd
 
 from sheets_sync.dataset import Dataset
 from sheets_sync.errors import MetricError
-from sheets_sync.issues import DataIssue, Severity
+from sheets_sync.issues import DataIssue
+from sheets_sync.metrics.money import conversion_factors
 from sheets_sync.metrics.shapes import (
     Agg,
     Complement,
@@ -38,7 +39,6 @@ from sheets_sync.metrics.tables import NAT, Codes, MetricTable, metric_table
 ALL = "_all"  # the single group key of a query without dimensions or periods
 DAYS_PER_MONTH = 30.4375
 _NS_PER = {"days": 86_400e9, "hours": 3_600e9}
-_MONEY_CURRENCY = "currency"
 _MAX_DENSE_GROUPS = 20_000_000
 
 
@@ -94,47 +94,10 @@ class Context:
         key = (table.name, column)
         if key not in self._money:
             values = table.column(column).to_numpy(dtype=np.float64, na_value=np.nan)
-            self._money[key] = values * self._factors(table, values)
+            factors, issues = conversion_factors(table, values, self.currency, self.rates)
+            self._money[key] = values * factors
+            self.issues.extend(issues)
         return self._money[key]
-
-    def _factors(self, table: MetricTable, values: np.ndarray) -> np.ndarray:
-        if not table.has_column(_MONEY_CURRENCY) or len(table) == 0:
-            return np.ones(len(table))
-        cur = table.codes(_MONEY_CURRENCY)
-        labels = [str(c).upper() for c in cur.labels]
-        if self.currency is None:
-            used = np.unique(cur.codes[(cur.codes >= 0) & ~np.isnan(values)])
-            if len(used) > 1:
-                self.issues.append(
-                    DataIssue(
-                        Severity.WARNING,
-                        f"amounts in {len(used)} currencies were added as recorded; set the "
-                        "report currency and currency_rates to convert them",
-                        table=table.name,
-                        column=_MONEY_CURRENCY,
-                    )
-                )
-            return np.ones(len(table))
-        target = self.currency.upper()
-        rates = {str(k).upper(): float(v) for k, v in self.rates.items()}
-        per_label = np.array([1.0 if c == target else rates.get(c, np.nan) for c in labels] + [1.0])
-        # Code -1 (no currency recorded) picks the trailing 1.0: assumed in the report currency.
-        factors = per_label[cur.codes]
-        for i, label in enumerate(labels):
-            if np.isnan(per_label[i]):
-                lost = int(np.count_nonzero((cur.codes == i) & ~np.isnan(values)))
-                if lost:
-                    self.issues.append(
-                        DataIssue(
-                            Severity.WARNING,
-                            f"{lost} row(s) in {label} have no rate to {target} and were left "
-                            f"out of money metrics; add {label} to currency_rates",
-                            table=table.name,
-                            column=_MONEY_CURRENCY,
-                            count=lost,
-                        )
-                    )
-        return factors
 
 
 def matches(codes: Codes, wanted: Any) -> np.ndarray:

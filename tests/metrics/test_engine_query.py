@@ -301,3 +301,9 @@ def test_prepared_tables_are_cached_per_dataset(crm):
     run_query(crm, replace(q("won_revenue", dimensions=("region",))))
     assert crm.cache["metrics.tables"]["deals"] is prepared
     assert "dim:region" in prepared._codes
+
+
+@pytest.mark.parametrize("rate", [0, -1.5, "0.9", None])
+def test_bad_currency_rate_is_a_clear_error(crm, rate):
+    with pytest.raises(MetricError, match=r"currency_rates\.USD: expected a positive number"):
+        run_query(crm, q("won_revenue", currency_rates={"USD": rate}))
