@@ -6,7 +6,8 @@ The engine never groups on strings or joins per query. For each table it needs, 
 - every dimension as integer codes plus its labels (``-1`` means missing), with owner and account
   attributes joined in through ``owner_id`` / ``account_id``;
 - datetime columns as ``int64`` nanoseconds since the epoch (UTC), missing as ``NAT``;
-- any other column (custom fields included) factorised on first use.
+- any other column (custom fields included) factorised on first use, and the row masks of
+  metric ``where`` conditions.
 
 ``region`` is the owner's region when the row has an owner whose region is known, otherwise the
 row's own region (leads, accounts) or its account's region (deals, activities, tickets).
