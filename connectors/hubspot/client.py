@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 import urllib3
@@ -42,6 +41,14 @@ from connectors.common.ratelimit import RateLimiter, shared_limiter
 from connectors.hubspot.settings import HubSpotSettings
 
 SERVICE = "HubSpot"
+APIS: dict[str, Callable[[Client], Any]] = {
+    "objects": lambda c: c.crm.objects.basic_api,
+    "search": lambda c: c.crm.objects.search_api,
+    "associations": lambda c: c.crm.associations.v4.batch_api,
+    "owners": lambda c: c.crm.owners.owners_api,
+    "pipelines": lambda c: c.crm.pipelines.pipelines_api,
+    "properties": lambda c: c.crm.properties.core_api,
+}
 LIST_LIMIT = 100
 ASSOCIATION_BATCH = 1000
 
@@ -101,7 +108,13 @@ class MissingScopesError(PermissionDeniedError):
 class HubSpotClient:
     """One authenticated HubSpot connection for one read (see the module doc)."""
 
-    def __init__(self, settings: HubSpotSettings, policy: RetryPolicy, stats: RequestStats):
+    def __init__(
+        self,
+        settings: HubSpotSettings,
+        policy: RetryPolicy,
+        stats: RequestStats,
+        token: str | None = None,
+    ) -> None:
         self.settings = settings
         self.policy = policy
         self.stats = stats
@@ -112,9 +125,15 @@ class HubSpotClient:
         self.search_limiter: RateLimiter = shared_limiter(
             key + ":search", [(settings.search_per_second, 1.0)]
         )
-        self._token: str | None = settings.secret("access_token")
+        # An OAuth access token from an earlier read is reused until HubSpot refuses it.
+        self._token: str | None = token or settings.secret("access_token")
         self._client: Client | None = None
         self._apis: dict[str, Any] = {}
+
+    @property
+    def token(self) -> str | None:
+        """The access token in use (kept by the source for its next read)."""
+        return self._token
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -126,7 +145,7 @@ class HubSpotClient:
             options["ssl_ca_cert"] = self.settings.ca_bundle
         return Client(**options)
 
-    def _api(self, name: str, build: Callable[[Client], Any]) -> Any:
+    def _api(self, name: str) -> Any:
         if self._client is None:
             if self.settings.auth == "oauth" and self._token is None:
                 self._token = self._refresh_access_token()
@@ -134,7 +153,7 @@ class HubSpotClient:
             self._apis = {}
         if name not in self._apis:
             # Discovery properties build a new ApiClient (and connection pool) per access.
-            self._apis[name] = build(self._client)
+            self._apis[name] = APIS[name](self._client)
         return self._apis[name]
 
     def _timeout(self) -> tuple[float, float]:
@@ -162,8 +181,19 @@ class HubSpotClient:
                 SERVICE,
             ) from err
 
-    def call(self, what: str, request: Callable[[], Any], search: bool = False) -> Any:
-        """Send one API call (``request`` uses the client built by :meth:`_api`)."""
+    def call(self, what: str, api: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Call ``method`` of API ``api`` (a key of :data:`APIS`) and return the parsed JSON.
+
+        The API object is looked up on every attempt, so a call retried after a token renewal
+        goes out with the new token.
+        """
+        search = api == "search"
+
+        def request() -> Any:
+            return getattr(self._api(api), method)(
+                *args, _preload_content=False, _request_timeout=self._timeout(), **kwargs
+            )
+
         for attempt in (1, 2):
             try:
                 return self._send(what, request, search)
@@ -260,33 +290,25 @@ class HubSpotClient:
         limit: int = LIST_LIMIT,
     ) -> dict[str, Any]:
         """``GET /crm/v3/objects/{type}``: one page of records (``after`` cursor)."""
-        api = self._api("objects", lambda c: c.crm.objects.basic_api)
         extra: dict[str, Any] = {"after": after} if after else {}
         if associations:
             extra["associations"] = associations
         data = self.call(
             f"GET /crm/v3/objects/{object_type}",
-            lambda: api.get_page(
-                object_type,
-                limit=limit,
-                properties=properties,
-                archived=archived,
-                _preload_content=False,
-                _request_timeout=self._timeout(),
-                **extra,
-            ),
+            "objects",
+            "get_page",
+            object_type,
+            limit=limit,
+            properties=properties,
+            archived=archived,
+            **extra,
         )
         return checked_page(data, f"the {object_type} list")
 
     def search_page(self, object_type: str, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /crm/v3/objects/{type}/search``: one page of search results with ``total``."""
-        api = self._api("search", lambda c: c.crm.objects.search_api)
         data = self.call(
-            f"POST /crm/v3/objects/{object_type}/search",
-            lambda: api.do_search(
-                object_type, body, _preload_content=False, _request_timeout=self._timeout()
-            ),
-            search=True,
+            f"POST /crm/v3/objects/{object_type}/search", "search", "do_search", object_type, body
         )
         page = checked_page(data, f"the {object_type} search")
         if not isinstance(page.get("total"), int):
@@ -298,20 +320,16 @@ class HubSpotClient:
 
     def associations(self, from_type: str, to_type: str, ids: list[str]) -> dict[str, list[str]]:
         """Associated ids of ``ids`` (v4 batch read, 1,000 per call), primary first."""
-        api = self._api("associations", lambda c: c.crm.associations.v4.batch_api)
         found: dict[str, list[str]] = {}
         for start in range(0, len(ids), ASSOCIATION_BATCH):
             body = {"inputs": [{"id": i} for i in ids[start : start + ASSOCIATION_BATCH]]}
             data = self.call(
                 f"POST /crm/v4/associations/{from_type}/{to_type}/batch/read",
-                partial(
-                    api.get_page,
-                    from_type,
-                    to_type,
-                    body,
-                    _preload_content=False,
-                    _request_timeout=self._timeout(),
-                ),
+                "associations",
+                "get_page",
+                from_type,
+                to_type,
+                body,
             )
             for row in checked_page(data, f"the {from_type}-{to_type} associations")["results"]:
                 targets = row.get("to") or []
@@ -321,30 +339,26 @@ class HubSpotClient:
 
     def owners_page(self, after: str | None, archived: bool) -> dict[str, Any]:
         """``GET /crm/v3/owners``: one page of owners (users), teams included."""
-        api = self._api("owners", lambda c: c.crm.owners.owners_api)
         extra = {"after": after} if after else {}
         data = self.call(
-            "GET /crm/v3/owners",
-            lambda: api.get_page(
-                limit=LIST_LIMIT,
-                archived=archived,
-                _preload_content=False,
-                _request_timeout=self._timeout(),
-                **extra,
-            ),
+            "GET /crm/v3/owners", "owners", "get_page", limit=LIST_LIMIT, archived=archived, **extra
         )
         return checked_page(data, "the owners list")
 
     def pipelines(self, object_type: str) -> list[dict[str, Any]]:
         """``GET /crm/v3/pipelines/{type}``: pipelines with their stages and stage metadata."""
-        api = self._api("pipelines", lambda c: c.crm.pipelines.pipelines_api)
         data = self.call(
-            f"GET /crm/v3/pipelines/{object_type}",
-            lambda: api.get_all(
-                object_type, _preload_content=False, _request_timeout=self._timeout()
-            ),
+            f"GET /crm/v3/pipelines/{object_type}", "pipelines", "get_all", object_type
         )
         return list(checked_page(data, f"the {object_type} pipelines")["results"])
+
+    def property_names(self, object_type: str) -> set[str]:
+        """The property names ``object_type`` has in the account (properties API)."""
+        data = self.call(
+            f"GET /crm/v3/properties/{object_type}", "properties", "get_all", object_type
+        )
+        results = checked_page(data, f"the {object_type} properties")["results"]
+        return {str(p.get("name")) for p in results}
 
 
 def _is_primary(target: dict[str, Any]) -> bool:
@@ -376,17 +390,3 @@ def next_after(page: dict[str, Any]) -> str | None:
     """The ``paging.next.after`` cursor of a page, ``None`` on the last page."""
     after = ((page.get("paging") or {}).get("next") or {}).get("after")
     return str(after) if after not in (None, "") else None
-
-
-def property_names(client: HubSpotClient, object_type: str) -> set[str]:
-    """The property names ``object_type`` has in the account (properties API)."""
-    api = client._api("properties", lambda c: c.crm.properties.core_api)
-    data = client.call(
-        f"GET /crm/v3/properties/{object_type}",
-        partial(
-            api.get_all, object_type, _preload_content=False, _request_timeout=client._timeout()
-        ),
-    )
-    return {
-        str(p.get("name")) for p in checked_page(data, f"the {object_type} properties")["results"]
-    }

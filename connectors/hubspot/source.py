@@ -33,7 +33,7 @@ from connectors.common.incremental import ReadPlan
 from connectors.common.paging import Paginator
 from connectors.common.runner import Fetched, IncrementalReader
 from connectors.common.streams import mapped_fields, with_custom_fields
-from connectors.hubspot.client import HubSpotClient, next_after, property_names
+from connectors.hubspot.client import HubSpotClient, next_after
 from connectors.hubspot.records import flatten, frame, owner_row
 from connectors.hubspot.settings import HubSpotSettings, parse_settings
 from connectors.hubspot.streams import (
@@ -73,6 +73,7 @@ class HubSpotSource(Source):
         base = [s.stream for s in STREAMS if wanted is None or s.stream.name in wanted]
         self._streams = with_custom_fields(base, self.settings.custom_fields, "hubspot")
         self.last_stats: RequestStats | None = None
+        self._token: str | None = None
 
     def streams(self) -> list[Stream]:
         """The configured streams, custom fields included."""
@@ -88,7 +89,7 @@ class HubSpotSource(Source):
         )
         stats = RequestStats()
         self.last_stats = stats
-        return HubSpotClient(s, policy, stats)
+        return HubSpotClient(s, policy, stats, self._token if s.auth == "oauth" else None)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -131,6 +132,7 @@ class HubSpotSource(Source):
             history, issues = self._history(seen["deals"], stages)
             result.tables["deal_stage_history"] = history
             result.issues.extend(issues)
+        self._token = client.token if self.settings.auth == "oauth" else None
         result.requests = client.stats.requests
         result.stats.update(
             {
@@ -303,7 +305,7 @@ class HubSpotSource(Source):
             if spec.object_type == "owners":
                 continue
             try:
-                known = property_names(client, spec.object_type)
+                known = client.property_names(spec.object_type)
             except PermissionDeniedError:
                 continue
             for column, prop in fields.items():

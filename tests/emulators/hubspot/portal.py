@@ -13,6 +13,7 @@ import json
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ def iso(moment: datetime) -> str:
     )
 
 
+@lru_cache(maxsize=200_000)
 def to_ms(value: Any) -> int | None:
     """Milliseconds since the epoch of an ISO string or a number (search filter values)."""
     if value in (None, ""):
@@ -66,6 +68,7 @@ class Portal:
     owners: dict[str, dict[str, Any]] = field(default_factory=dict)
     clock: datetime = datetime(2025, 1, 1, tzinfo=UTC)
     next_id: int = 1000
+    version: int = 0
 
     def tick(self) -> str:
         """Advance the portal clock by one second and return it as HubSpot text."""
@@ -88,6 +91,7 @@ class Portal:
             self.next_id += 1
             record_id = str(self.next_id)
         when = at or self.tick()
+        self.version += 1
         props = {"createdate": when, **properties, "hs_object_id": record_id}
         props[self.modified_property(object_type)] = properties.get(
             self.modified_property(object_type), when
@@ -103,12 +107,14 @@ class Portal:
     def update(self, object_type: str, record_id: str, properties: dict[str, Any]) -> None:
         """Change properties; stamps the last-modified property."""
         record = self.objects[object_type][record_id]
+        self.version += 1
         record["properties"].update(properties)
         record["properties"][self.modified_property(object_type)] = self.tick()
 
     def archive(self, object_type: str, record_id: str) -> None:
         """Move a record to the recycle bin (``archived=true`` lists show it)."""
         record = self.objects[object_type][record_id]
+        self.version += 1
         record["archived"] = True
         record["archivedAt"] = self.tick()
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -77,6 +78,7 @@ class HubSpotEmulator:
         self.faults: list[Fault] = []
         self.tokens: dict[str, frozenset[str]] = {PRIVATE_TOKEN: ALL_SCOPES}
         self.oauth_scopes: frozenset[str] = ALL_SCOPES
+        self._search_cache: dict[str, list[dict[str, Any]]] = {}
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -91,6 +93,12 @@ class HubSpotEmulator:
 
             def log_message(self, *args: Any) -> None:  # keep test output quiet
                 pass
+
+            def setup(self) -> None:
+                super().setup()
+                # Headers and body leave in two writes; without NODELAY, Nagle plus delayed
+                # ACKs add ~40 ms to every keep-alive request.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def do_GET(self) -> None:
                 emulator._handle(self, "GET")
@@ -349,17 +357,7 @@ class HubSpotEmulator:
                 ),
             )
         with self._lock:
-            records = [
-                r
-                for r in self.portal.objects[object_type].values()
-                if not r.get("archived") and _matches(r["properties"], body.get("filterGroups"))
-            ]
-            for sort in reversed(body.get("sorts") or []):
-                prop = sort["propertyName"] if isinstance(sort, dict) else str(sort)
-                descending = isinstance(sort, dict) and sort.get("direction") == "DESCENDING"
-                records.sort(
-                    key=lambda r: to_ms(r["properties"].get(prop)) or 0, reverse=descending
-                )
+            records = self._matching(object_type, body)
             page = records[offset : offset + limit]
             results = [
                 self._shape(object_type, r, list(body.get("properties") or []), []) for r in page
@@ -368,6 +366,26 @@ class HubSpotEmulator:
         if offset + limit < len(records):
             answer["paging"] = {"next": {"after": str(offset + limit)}}
         return answer
+
+    def _matching(self, object_type: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """Live records matching the search filters, sorted; cached until the portal changes."""
+        key = json.dumps(
+            [object_type, self.portal.version, body.get("filterGroups"), body.get("sorts")],
+            sort_keys=True,
+        )
+        if key in self._search_cache:
+            return self._search_cache[key]
+        records = [
+            r
+            for r in self.portal.objects[object_type].values()
+            if not r.get("archived") and _matches(r["properties"], body.get("filterGroups"))
+        ]
+        for sort in reversed(body.get("sorts") or []):
+            prop = sort["propertyName"] if isinstance(sort, dict) else str(sort)
+            descending = isinstance(sort, dict) and sort.get("direction") == "DESCENDING"
+            records.sort(key=lambda r: to_ms(r["properties"].get(prop)) or 0, reverse=descending)
+        self._search_cache = {key: records}
+        return records
 
     def _associations(self, from_type: str, to_type: str, body: dict[str, Any]) -> dict[str, Any]:
         inputs = body.get("inputs") or []
