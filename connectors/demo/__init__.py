@@ -5,8 +5,14 @@
 - :func:`canonical_tables` turns those frames into canonical tables for chosen parts.
 """
 
-from connectors.demo.canonical import canonical_tables
+from connectors.demo.canonical import canonical_tables, iter_canonical_tables
 from connectors.demo.source import DemoSource
 from connectors.demo.universe import cached_universe, generate_universe
 
-__all__ = ["DemoSource", "cached_universe", "canonical_tables", "generate_universe"]
+__all__ = [
+    "DemoSource",
+    "cached_universe",
+    "canonical_tables",
+    "generate_universe",
+    "iter_canonical_tables",
+]

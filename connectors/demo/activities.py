@@ -44,19 +44,21 @@ def build_activities(
         rows = np.flatnonzero(system == code)
         kind[rows] = rng.choice(len(TYPES), len(rows), p=TYPE_MIX[code])
     done = (cols["occurred"] < window.end) & (rng.random(len(system)) < 0.97)
-    crm_type = np.array([CRM_TYPES[0], CRM_TYPES[1]], dtype=object)[system, kind]
+    labels = sorted(set(CRM_TYPES[0]) | set(CRM_TYPES[1]))
+    code_of = np.array([[labels.index(t) for t in CRM_TYPES[c]] for c in (0, 1)])
+    crm_type = pd.Categorical.from_codes(code_of[system, kind], labels)
     return pd.DataFrame(
         {
-            "key": np.arange(len(system)),
+            "key": np.arange(len(system), dtype=np.int32),
             "system": pd.Categorical.from_codes(system, SYSTEMS),
             "type": pd.Categorical.from_codes(kind, TYPES),
             "occurred_at": to_utc(cols["occurred"]),
-            "owner": cols["owner"],
-            "deal": cols["deal"],
-            "account": cols["account"],
-            "lead": cols["lead"],
+            "owner": cols["owner"].astype(np.int32),
+            "deal": cols["deal"].astype(np.int32),
+            "account": cols["account"].astype(np.int32),
+            "lead": cols["lead"].astype(np.int32),
             "completed": done,
-            "crm_type": pd.Categorical(crm_type),
+            "crm_type": crm_type,
         }
     )
 

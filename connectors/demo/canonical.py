@@ -8,7 +8,7 @@ reference shares the string object of the id it points at instead of building it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 import pandas as pd
@@ -78,10 +78,18 @@ def canonical_tables(
     ``labels`` maps part names (``salesforce``, ``hubspot``, ``spend``) to the source label their
     rows carry; parts not named contribute no rows.
     """
+    return dict(iter_canonical_tables(universe, labels))
+
+
+def iter_canonical_tables(
+    universe: Mapping[str, pd.DataFrame], labels: Mapping[str, str]
+) -> Iterator[tuple[str, pd.DataFrame]]:
+    """:func:`canonical_tables` one table at a time, so a caller can process and release each
+    frame before the next is built (a large company holds millions of rows per table)."""
     proj = _Projection(universe, labels)
-    tables = {table: _BUILDERS[table](proj) for table in CRM_TABLES}
-    tables["spend"] = _spend(universe["spend"], labels.get("spend"))
-    return tables
+    for table in CRM_TABLES:
+        yield table, _BUILDERS[table](proj)
+    yield "spend", _spend(universe["spend"], labels.get("spend"))
 
 
 def _select(proj: _Projection, table: str) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:

@@ -61,6 +61,13 @@ def _name_pool() -> tuple[np.ndarray, np.ndarray]:
     return names, stems
 
 
+@functools.cache
+def prospect_pool() -> tuple[np.ndarray, np.ndarray]:
+    """Companies prospects work at: every pool name and its ``@domain.com`` e-mail suffix."""
+    names, stems = _name_pool()
+    return names, "@" + stems + ".com"
+
+
 def company_names(
     rng: np.random.Generator, n: int, distinct: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:

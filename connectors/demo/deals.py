@@ -407,7 +407,7 @@ def _deal_frame(window: Window, accounts: pd.DataFrame, cols: dict) -> pd.DataFr
             "account": account,
             "contact": np.full(len(system), -1),
             "updated_at": to_utc(cols["updated"]),
-            "stage_id": pd.Categorical(pl.stage_ids(system, cols["stage"])),
+            "stage_id": pl.stage_ids(system, cols["stage"]),
             "lead_sourced": cols["lead_sourced"],
         }
     )
@@ -429,11 +429,12 @@ def _history(rng: np.random.Generator, window: Window, cols: dict) -> pd.DataFra
     order = np.where(is_close, cols["stage_order"][deal], nth + 1)
     return pd.DataFrame(
         {
-            "key": np.arange(len(deal)),
+            # Narrow integers: this is the largest table (about four rows per deal).
+            "key": np.arange(len(deal), dtype=np.int32),
             "system": pd.Categorical.from_codes(system[deal], SYSTEMS),
-            "deal": deal,
+            "deal": deal.astype(np.int32),
             "stage": pd.Categorical.from_codes(stage, pl.STAGES),
-            "stage_order": order,
+            "stage_order": order.astype(np.int8),
             "entered_at": to_utc(entered),
         }
     )

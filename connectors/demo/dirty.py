@@ -93,15 +93,19 @@ def _abandon(
     probability = deals["probability"].to_numpy().copy()
     probability[stale] = pl.PROBABILITY[stage]
     deals["probability"] = probability
-    stage_id = deals["stage_id"].astype(object).to_numpy()
-    stage_id[stale] = pl.stage_ids(system, stage)
-    deals["stage_id"] = pd.Categorical(stage_id)
+    stage_id = deals["stage_id"].cat.codes.to_numpy().copy()
+    stage_id[stale] = pl.stage_ids(system, stage).codes
+    deals["stage_id"] = pd.Categorical.from_codes(stage_id, pl.STAGE_ID_LABELS)
     # Nobody touched them since they should have closed.
     deals.loc[stale, "updated_at"] = deals["close_date"].iloc[stale].to_numpy()
 
     closing = history["stage"].isin(("Closed Won", "Closed Lost")).to_numpy()
     drop = closing & is_stale[history["deal"].to_numpy()]
-    return history.loc[~drop].reset_index(drop=True).assign(key=lambda h: np.arange(len(h)))
+    return (
+        history.loc[~drop]
+        .reset_index(drop=True)
+        .assign(key=lambda h: np.arange(len(h), dtype=np.int32))
+    )
 
 
 def _last_open_order(history: pd.DataFrame, chosen: np.ndarray, deals: np.ndarray) -> np.ndarray:

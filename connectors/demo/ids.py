@@ -81,6 +81,18 @@ def _assemble(
     heads: list[str], which: np.ndarray | None, numbers: np.ndarray, width: int
 ) -> np.ndarray:
     """``heads[which] + zero-padded number`` per row (heads of equal length), as Python str."""
+    out = np.empty(len(numbers), dtype=object)
+    # In chunks: the code point matrix is 4 bytes per character of every id.
+    for start in range(0, len(numbers), _CHUNK):
+        part = slice(start, start + _CHUNK)
+        chosen = None if which is None else which[part]
+        out[part] = _assemble_chunk(heads, chosen, numbers[part], width)
+    return out
+
+
+def _assemble_chunk(
+    heads: list[str], which: np.ndarray | None, numbers: np.ndarray, width: int
+) -> np.ndarray:
     head_len = len(heads[0])
     points = [np.frombuffer(h.encode("utf-32-le"), dtype=np.uint32) for h in heads]
     codes = np.empty((len(numbers), head_len + width), dtype=np.uint32)
@@ -99,4 +111,5 @@ def _assemble(
     return codes.view(f"<U{head_len + width}").ravel().astype(object)
 
 
+_CHUNK = 1 << 17
 _QUADS = np.array([[ord(c) for c in f"{i:04d}"] for i in range(10_000)], dtype=np.uint32)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from connectors.demo.channels import campaign_labels, channel_weights, pick_campaigns
-from connectors.demo.companies import company_names, countries_in, segment_of
+from connectors.demo.companies import countries_in, prospect_pool, segment_of
 from connectors.demo.org import SMALL, Org
 from connectors.demo.timeline import DAY, Window, lognormal_days, to_utc
 from connectors.demo.vocab import (
@@ -194,12 +194,13 @@ def _people(rng: np.random.Generator, accounts: pd.DataFrame, cols: dict) -> Non
     local = locals_[style * len(names) + person]
 
     # Prospects that are not accounts yet work at companies of their own.
-    prospect_names, stems = company_names(rng, n, distinct=False)
+    pool_names, pool_domains = prospect_pool()
+    prospect = rng.integers(0, len(pool_names), n)
     account = cols["account"]
     known = np.flatnonzero(account >= 0)
-    company = prospect_names
+    company = pool_names[prospect]
     company[known] = accounts["name"].to_numpy(object)[account[known]]
-    at_domain = "@" + stems + ".com"
+    at_domain = pool_domains[prospect]
     account_domains = accounts["domain"].str.lower().str.removeprefix("www.").to_numpy(object)
     at_domain[known] = "@" + account_domains[account[known]]
     free = np.flatnonzero((cols["system"] == HS) & (account < 0) & (rng.random(n) < 0.15))
@@ -240,7 +241,9 @@ def _share_people(rng: np.random.Generator, cols: dict) -> None:
 def _frame(window: Window, cols: dict) -> pd.DataFrame:
     """The universe's leads table."""
     system, status = cols["system"], cols["status"]
-    crm_status = np.array([CRM_STATUS[SF], CRM_STATUS[HS]], dtype=object)[system, status]
+    labels = sorted(set(CRM_STATUS[SF]) | set(CRM_STATUS[HS]))
+    code_of = np.array([[labels.index(s) for s in CRM_STATUS[c]] for c in (SF, HS)])
+    crm_status = pd.Categorical.from_codes(code_of[system, status], labels)
     return pd.DataFrame(
         {
             "key": np.arange(len(system)),
@@ -261,6 +264,6 @@ def _frame(window: Window, cols: dict) -> pd.DataFrame:
             "country": pd.Categorical.from_codes(cols["country"], [c[0] for c in COUNTRIES]),
             "region": pd.Categorical.from_codes(cols["region"], REGIONS),
             "first_response_at": to_utc(cols["response"]),
-            "crm_status": pd.Categorical(crm_status),
+            "crm_status": crm_status,
         }
     )

@@ -7,6 +7,7 @@ an early stage more often than a late one, open deals sit at the stage they have
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from connectors.demo.vocab import HS, HS_STAGE_IDS, HS_STAGES, LOST_STAGE, SF, SF_STAGES, WON_STAGE
 
@@ -25,13 +26,16 @@ PROBABILITY = np.array([p for _, p in SF_STAGES] + [p for _, p in HS_STAGES] + [
 DROP_WEIGHTS = np.array([0.48, 0.25, 0.12, 0.08, 0.04, 0.03])
 
 
-def stage_ids(system: np.ndarray, stage_code: np.ndarray) -> np.ndarray:
+STAGE_ID_LABELS = (*STAGE_IDS, *HS_CLOSED_IDS)
+
+
+def stage_ids(system: np.ndarray, stage_code: np.ndarray) -> pd.Categorical:
     """The CRM's own stage id for each stage code (HubSpot closed stages have their own ids)."""
-    ids = np.array(STAGE_IDS, dtype=object)[stage_code]
+    codes = np.asarray(stage_code, dtype=np.int64).copy()
     hubspot = system == HS
-    ids[hubspot & (stage_code == WON_CODE)] = HS_CLOSED_IDS[0]
-    ids[hubspot & (stage_code == LOST_CODE)] = HS_CLOSED_IDS[1]
-    return ids
+    codes[hubspot & (codes == WON_CODE)] = len(STAGE_IDS)
+    codes[hubspot & (codes == LOST_CODE)] = len(STAGE_IDS) + 1
+    return pd.Categorical.from_codes(codes, STAGE_ID_LABELS)
 
 
 def drop_stage(rng: np.random.Generator, system: np.ndarray) -> np.ndarray:

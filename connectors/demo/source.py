@@ -15,7 +15,8 @@ from typing import Any
 import pandas as pd
 
 from connectors.base import ReadContext, Source, SourceResult, Stream
-from connectors.demo.canonical import canonical_tables
+from connectors.demo.canonical import iter_canonical_tables
+from connectors.demo.memory import release_free_memory
 from connectors.demo.options import parse_options
 from connectors.demo.universe import cached_universe
 from sheets_sync.issues import DataIssue
@@ -64,13 +65,16 @@ class DemoSource(Source):
         size, seed, as_of = self.settings.size, self.settings.seed, self.as_of(context)
         context.progress("generating demo company", 0, len(TABLE_NAMES))
         universe = cached_universe(size, seed, as_of)
-        frames = canonical_tables(universe, self.labels())
         tables: dict[str, pd.DataFrame] = {}
         issues: list[DataIssue] = []
-        for done, table in enumerate(TABLE_NAMES, start=1):
-            tables[table], found = conform(table, frames.pop(table), self.name)
+        frames = iter_canonical_tables(universe, self.labels())
+        for done, (table, frame) in enumerate(frames, start=1):
+            tables[table], found = conform(table, frame, self.name)
+            del frame  # release the unconformed copy before the next table is built
+            release_free_memory(collect=False)
             issues.extend(found)
             context.progress(f"demo {table}", done, len(TABLE_NAMES))
+        tables = {table: tables[table] for table in TABLE_NAMES}
         return SourceResult(
             tables=tables,
             issues=issues,

@@ -20,6 +20,7 @@ from connectors.demo.companies import build_accounts
 from connectors.demo.deals import NEW_SHARE, SF_SHARE, build_book
 from connectors.demo.dirty import spoil_deals, spoil_leads
 from connectors.demo.leads import build_leads
+from connectors.demo.memory import release_free_memory
 from connectors.demo.org import build_org
 from connectors.demo.spend import build_spend
 from connectors.demo.tickets import build_tickets
@@ -50,7 +51,7 @@ def generate_universe(size: int, seed: int, as_of: date) -> dict[str, pd.DataFra
     deals = book.deals.assign(contact=contact).drop(columns=["lead_sourced"])
     deals, history = spoil_deals(rng("flaws"), window, deals, book.history, len(accounts))
     leads = spoil_leads(rng("lead-flaws"), leads)
-    return {
+    universe = {
         "owners": org.owners,
         "accounts": book.accounts,
         "deals": deals,
@@ -62,10 +63,13 @@ def generate_universe(size: int, seed: int, as_of: date) -> dict[str, pd.DataFra
         "tickets": build_tickets(rng("tickets"), window, org, book.accounts, size),
         "spend": build_spend(rng("spend"), window, size),
     }
+    release_free_memory()
+    return universe
 
 
-@functools.lru_cache(maxsize=2)
+@functools.lru_cache(maxsize=1)
 def cached_universe(size: int, seed: int, as_of: date) -> dict[str, pd.DataFrame]:
     """:func:`generate_universe`, remembered: demo sources with the same options share one
-    company. Callers must treat the frames as read-only."""
+    company. Only the latest company is kept (a large one holds gigabytes). Callers must treat
+    the frames as read-only."""
     return generate_universe(size, seed, as_of)
