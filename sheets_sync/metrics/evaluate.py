@@ -275,6 +275,10 @@ def _evaluate_agg(ctx: Context, agg: Agg) -> pd.Series:
             )
         parts.append((rows, period))
     else:
+        if win.periods and agg.window.mode == "active_at_end" and agg.kind != "distinct":
+            fast = _snapshots(ctx, table, agg, base, dims, values)
+            if fast is not None:
+                return fast
         spans = win.bounds if win.periods else [(win.start, win.end)]
         for i, (lo, hi) in enumerate(spans):
             rows = np.flatnonzero(base & _lifecycle_mask(table, agg.window, lo, hi))
@@ -301,6 +305,75 @@ def _evaluate_agg(ctx: Context, agg: Agg) -> pd.Series:
             )
         )
     return pd.concat(pieces) if len(pieces) > 1 else pieces[0]
+
+
+def _snapshots(
+    ctx: Context,
+    table: MetricTable,
+    agg: Agg,
+    base: np.ndarray,
+    dims: Sequence[Codes],
+    values: np.ndarray | None,
+) -> pd.Series | None:
+    """A snapshot metric at the end of every period in one pass, or ``None`` if too many groups.
+
+    Each row is active over a run of consecutive period ends: from the first end after it began
+    to the last end on or before it ended (all of them while it is still open). Adding +w at the
+    run's first period and -w after its last, then a running sum along the periods, gives every
+    snapshot without one pass over the table per period.
+    """
+    assert isinstance(agg.window, Lifecycle)
+    life, win = agg.window, ctx.window
+    sizes = [len(d.labels) + 1 for d in dims]
+    groups = int(np.prod(sizes, dtype=np.float64)) if dims else 1
+    width = len(win.bounds) + 1
+    if groups * width > _MAX_DENSE_GROUPS:
+        return None
+    begins, ends = table.times(life.begins), table.times(life.ends)
+    still_open = ends == NAT if life.still_open is None else _where_mask(table, life.still_open)
+    rows = np.flatnonzero(base & (begins != NAT))
+    instants = np.array([hi.value for _, hi in win.bounds], dtype=np.int64)
+    last = np.where(still_open[rows], np.iinfo(np.int64).max, ends[rows])
+    first_on = np.searchsorted(instants, begins[rows], side="right")
+    first_off = np.searchsorted(instants, last, side="right")
+    live = first_on < first_off
+    rows, first_on, first_off = rows[live], first_on[live], first_off[live]
+    slot = np.zeros(len(rows), dtype=np.int64)
+    for d, size in zip(dims, sizes, strict=True):
+        slot = slot * size + (d.codes[rows] + 1)  # +1: the missing label takes slot 0
+
+    def running(weights: np.ndarray | None) -> np.ndarray:
+        start = np.bincount(slot * width + first_on, weights, minlength=groups * width)
+        stop = np.bincount(slot * width + first_off, weights, minlength=groups * width)
+        return np.cumsum((start - stop).reshape(groups, width), axis=1)[:, :-1]
+
+    counts = running(None)
+    if agg.kind == "count":
+        result = counts.astype(np.float64)
+    else:
+        assert values is not None
+        picked = values[rows]
+        present = ~np.isnan(picked)
+        sums = running(np.where(present, picked, 0.0))
+        if agg.kind == "sum":
+            result = sums
+        else:
+            known = running(present.astype(np.float64))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                result = np.where(known > 0.5, sums / np.where(known > 0.5, known, 1), np.nan)
+    group, period = np.nonzero(counts > 0)
+    codes, rest = [], group
+    for size in reversed(sizes):
+        codes.append(rest % size - 1)
+        rest = rest // size
+    codes.reverse()
+    index = pd.MultiIndex(
+        levels=[*(pd.Index(d.labels) for d in dims), pd.Index(win.labels)],
+        codes=[*codes, period],
+        names=ctx.keys,
+        verify_integrity=False,
+    )
+    return pd.Series(result[group, period], index=index, dtype=np.float64)
 
 
 def _window_days(ctx: Context, index: pd.MultiIndex) -> np.ndarray:

@@ -307,3 +307,43 @@ def test_prepared_tables_are_cached_per_dataset(crm):
 def test_bad_currency_rate_is_a_clear_error(crm, rate):
     with pytest.raises(MetricError, match=r"currency_rates\.USD: expected a positive number"):
         run_query(crm, q("won_revenue", currency_rates={"USD": rate}))
+
+
+def test_snapshots_by_period_equal_one_query_per_period():
+    rng = np.random.default_rng(5)
+    created = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(rng.random(300) * 120, "D")
+    closed = created + pd.to_timedelta(rng.random(300) * 60, "D")
+    deals = [
+        deal(
+            i,
+            str(rng.choice(["open", "won", "lost"])),
+            str(c),
+            str(d) if i % 7 else None,
+            amount=float(rng.integers(1, 1000)),
+            probability=0.5,
+            owner_id=str(rng.choice(["t:o1", "t:o2"])) if i % 5 else None,
+        )
+        for i, (c, d) in enumerate(zip(created, closed, strict=True))
+    ]
+    owners = [{"owner_id": f"t:o{i}", "source": "t", "name": f"Rep {i}"} for i in (1, 2)]
+    ds = dataset(deals=deals, owners=owners)
+    spring = DateRange("custom", date(2024, 2, 1), date(2024, 4, 30))
+    metrics = ("open_deals", "open_pipeline", "weighted_pipeline")
+    weekly = run_query(
+        ds, q(*metrics, date_range=spring, granularity="week", dimensions=("owner",))
+    )
+    starts = sorted(weekly["period"].unique())
+    for i, week in enumerate(starts):
+        first = max(week.date(), date(2024, 2, 1))
+        last = (
+            (starts[i + 1] - pd.Timedelta(days=1)).date()
+            if i + 1 < len(starts)
+            else date(2024, 4, 30)
+        )
+        alone = run_query(
+            ds, q(*metrics, date_range=DateRange("custom", first, last), dimensions=("owner",))
+        ).set_index("owner")
+        rows = weekly[weekly["period"] == week].set_index("owner")
+        for metric in metrics:
+            expected = alone[metric].reindex(rows.index, fill_value=0.0)
+            assert np.allclose(rows[metric], expected, rtol=1e-12), (week, metric)
