@@ -6,7 +6,8 @@ integer group key, and ``np.bincount``. Results are small pandas Series indexed 
 key values, which the combinators (ratio, complement...) align by index.
 
 Period buckets of date-in-range metrics come from one ``searchsorted`` of the row timestamps on
-the bucket boundaries; state (lifecycle) metrics are evaluated once per bucket, at its bounds.
+the bucket boundaries. Snapshots at the end of every period are one pass too (running sums over
+the period ends); cohort metrics (active at the start of each period) take one pass per period.
 """
 
 from __future__ import annotations
