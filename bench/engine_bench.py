@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sheets_sync.dataset import Dataset
 from sheets_sync.metrics.engine import run_query
-from sheets_sync.metrics.periods import previous_range, resolve_range
+from sheets_sync.metrics.periods import buckets, previous_range, resolve_range
 from sheets_sync.metrics.query import DateRange, Query
 
 NOW = pd.Timestamp("2026-11-28T12:00:00Z")
@@ -342,7 +342,26 @@ def cases() -> list[Case]:
             ),
             ("team", "period"),
         ),
+        Case(
+            "open_deals by team at each month end",
+            Query(("open_deals",), ("team",), date_range=YEAR, granularity="month"),
+            _open_deals_by_month_sql,
+            ("team", "period"),
+        ),
     ]
+
+
+def _open_deals_by_month_sql(start: pd.Timestamp, end: pd.Timestamp) -> str:
+    ends = ", ".join(
+        f"(TIMESTAMP '{label.isoformat()}', {_t(hi)})"
+        for label, _, hi in buckets(start, end, "month", "UTC")
+    )
+    return f"""
+    WITH ends(period, t_end) AS (VALUES {ends})
+    SELECT o.team, ends.period, count(*) AS open_deals
+    FROM deals d LEFT JOIN owners o ON d.owner_id = o.owner_id CROSS JOIN ends
+    WHERE d.created_at < ends.t_end AND (d.status = 'open' OR d.close_date >= ends.t_end)
+    GROUP BY ALL"""
 
 
 def _won_revenue_sql(start: pd.Timestamp, end: pd.Timestamp) -> str:
