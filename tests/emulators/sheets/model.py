@@ -221,5 +221,7 @@ def parse_range(book: Book, a1_range: str) -> tuple[Sheet, int, int, int, int]:
 
 
 def quote_title(title: str) -> str:
-    """A sheet title as it appears in A1 notation."""
+    """A sheet title as it appears in A1 notation (quoted only when it needs to be)."""
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", title):
+        return title
     return "'" + title.replace("'", "''") + "'"

@@ -20,7 +20,16 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.emulators.sheets.batch import apply_batch, apply_mask
-from tests.emulators.sheets.model import MAX_CELL_CHARS, ApiError, Book, Sheet, bad, parse_range
+from tests.emulators.sheets.model import (
+    MAX_CELL_CHARS,
+    ApiError,
+    Book,
+    Sheet,
+    a1,
+    bad,
+    parse_range,
+    quote_title,
+)
 from tests.emulators.sheets.render import book_json, parse_fields, select, values_range
 from tests.emulators.sheets.schema import validation_error
 
@@ -202,7 +211,7 @@ class SheetsEmulator:
         if not body:
             return None
         try:
-            return json.loads(body)
+            return _strip_nulls(json.loads(body))
         except ValueError as err:
             raise bad(f"Invalid JSON payload received. {err}") from err
 
@@ -338,14 +347,15 @@ class SheetsEmulator:
                 if values is None:
                     for key in [k for k in sheet.cells if r0 <= k[0] < r1 and c0 <= k[1] < c1]:
                         _set_value(sheet, key, None)
-                    done.append(a1_range)
+                    done.append(f"{quote_title(sheet.title)}!{a1(r0, c0)}:{a1(r1 - 1, c1 - 1)}")
                     continue
                 width = max((len(r) for r in values), default=0)
                 sheet.check_range(r0, r0 + len(values), c0, c0 + width)
                 for dr, row in enumerate(values):
                     for dc, raw in enumerate(row):
                         _set_value(sheet, (r0 + dr, c0 + dc), _input_value(raw, option))
-                done.append(a1_range)
+                last = a1(r0 + max(len(values), 1) - 1, c0 + max(width, 1) - 1)
+                done.append(f"{quote_title(sheet.title)}!{a1(r0, c0)}:{last}")
             self.books[sid] = work
         return done
 
@@ -431,6 +441,15 @@ class SheetsEmulator:
         elif not out["parents"]:
             del out["parents"]
         return out
+
+
+def _strip_nulls(value: Any) -> Any:
+    """Drop ``null`` members: Google's JSON mapping reads them as unset fields."""
+    if isinstance(value, dict):
+        return {k: _strip_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_strip_nulls(v) for v in value]
+    return value
 
 
 def _input_value(raw: Any, option: str) -> dict[str, Any] | None:
