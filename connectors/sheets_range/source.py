@@ -2,7 +2,8 @@
 
 The first row of the range is the header. For ``table: spend`` (the default) columns are matched
 to the canonical spend columns by the optional ``mapping`` (canonical name -> header) or else by
-header name, ignoring case, spaces and underscores; dates typed as spreadsheet dates arrive as
+header name or a common alias (``Day`` for date, ``Spend`` for cost...), ignoring case and
+spacing; dates typed as spreadsheet dates arrive as
 serial numbers and are converted. Any other ``table`` name gives a custom table for custom
 metrics: headers become snake_case column names, numeric columns stay numeric, and columns listed
 in ``date_columns`` are read as dates.
@@ -29,6 +30,13 @@ from sheets_sync.errors import ConfigError, DestinationError, SourceError
 from sheets_sync.model import conform, namespaced, spec
 
 SPEND_COLUMNS = ("spend_id", "date", "channel", "campaign", "cost", "currency")
+SPEND_ALIASES = {
+    "date": ("date", "day"),
+    "cost": ("cost", "spend", "amount"),
+    "channel": ("channel", "source", "medium"),
+    "campaign": ("campaign", "campaign_name"),
+}
+"""Header names recognised without a mapping (after lower-casing and snake-casing)."""
 READONLY_SCOPES = ("https://www.googleapis.com/auth/spreadsheets.readonly",)
 
 
@@ -129,7 +137,10 @@ class SheetsRangeSource(Source):
         by_key = {_key(c): c for c in frame.columns}
         renamed: dict[str, pd.Series] = {}
         for column in SPEND_COLUMNS:
-            header = self.mapping.get(column) or by_key.get(column)
+            aliases = SPEND_ALIASES.get(column, (column,))
+            header = self.mapping.get(column) or next(
+                (by_key[a] for a in aliases if a in by_key), None
+            )
             if header is None:
                 continue
             if header not in frame.columns:
