@@ -114,3 +114,11 @@ class Source(abc.ABC):
     def check(self) -> CheckResult:
         """Test the connection and permissions; sources without credentials are always ok."""
         return CheckResult(True, f"{self.type} source {self.name!r} needs no credentials")
+
+    def parts(self, result: SourceResult) -> list[tuple[str, SourceResult]]:
+        """``result`` as ``(source name, result)`` pairs ready for blending.
+
+        One pair under this source's name, unless the source reads several systems at once
+        (the demo source's flavor ``all``): then one pair per system, named as its rows' ids.
+        """
+        return [(self.name, result)]
