@@ -96,18 +96,17 @@ def build_book(
 def _cover_owners(rng: np.random.Generator, org: Org, cols: dict) -> None:
     """Give every rep who takes work at least one deal (small companies leave some idle).
 
-    Loops over idle reps only, a handful at most; deals move from reps who hold several.
+    Idle reps take one deal each from colleagues in the same CRM who hold at least three.
     """
     owner = cols["owner"]
     counts = np.bincount(owner, minlength=len(org.owners))
     system = org.owners["system"].cat.codes.to_numpy(np.int64)
-    for rep in org.members[counts[org.members] == 0]:
-        donors = np.flatnonzero((cols["system"] == system[rep]) & (counts[owner] > 1))
-        if len(donors):
-            deal = donors[rng.integers(0, len(donors))]
-            counts[owner[deal]] -= 1
-            owner[deal] = rep
-            counts[rep] += 1
+    idle = org.members[counts[org.members] == 0]
+    for code in (0, 1):
+        takers = idle[system[idle] == code]
+        donors = np.flatnonzero((cols["system"] == code) & (counts[owner] >= 3))
+        takers = takers[: len(donors)]
+        owner[rng.choice(donors, len(takers), replace=False)] = takers
 
 
 def _new_deals(
@@ -295,8 +294,8 @@ def _settle(rng: np.random.Generator, window: Window, cols: dict) -> None:
     n = len(created)
     closed = close < window.end
     won = closed & cols["will_win"]
-    target = np.where(cols["will_win"], pl.OPEN_COUNT[system], np.minimum(cols["drop"], 6))
-    target = np.minimum(target, pl.OPEN_COUNT[system])
+    # Stages the deal will have entered when it closes: all of them if it is won.
+    target = np.minimum(np.where(cols["will_win"], 99, cols["drop"]), pl.OPEN_COUNT[system])
     elapsed = ((window.end - created) / DAY) / np.maximum((close - created) / DAY, 1e-3)
     reached_open = np.clip(np.ceil(elapsed * target), 1, target).astype(np.int64)
     reached = np.where(closed, target, reached_open)

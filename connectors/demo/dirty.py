@@ -17,6 +17,7 @@ from connectors.demo.timeline import DAY, Window, to_utc
 MISSING_OWNER = 0.006
 MISSING_AMOUNT = 0.03  # of open deals
 MISSING_CLOSE_DATE = 0.01  # of open HubSpot deals
+LOST_WITHOUT_CLOSE_DATE = 0.005  # of lost HubSpot deals (imported without one)
 ORPHANS = 0.004
 STALE = 0.012  # of lost new-business deals, which instead were abandoned open
 PAST_DUE = 0.06  # of open deals
@@ -37,7 +38,9 @@ def spoil_deals(
     is_open = (deals["status"] == "open").to_numpy()
 
     owner = deals["owner"].to_numpy().copy()
-    owner[_sample(rng, np.arange(n), MISSING_OWNER)] = -1
+    # Only from reps with several deals, so that no rep is left without any by accident.
+    busy = np.bincount(owner, minlength=int(owner.max()) + 1)[owner] >= 3
+    owner[_sample(rng, np.flatnonzero(busy), MISSING_OWNER)] = -1
     deals["owner"] = owner
     amount = deals["amount"].to_numpy().copy()
     amount[_sample(rng, np.flatnonzero(is_open), MISSING_AMOUNT)] = np.nan
@@ -49,9 +52,10 @@ def spoil_deals(
     new_close = window.end - rng.integers(3, 45, len(late)) * DAY
     close[late] = np.where(new_close > created[late], new_close, close[late])
     hubspot = (deals["system"] == "hubspot").to_numpy()
-    close[_sample(rng, np.flatnonzero(is_open & hubspot), MISSING_CLOSE_DATE)] = np.datetime64(
-        "NaT"
-    )
+    lost = (deals["status"] == "lost").to_numpy()
+    nat = np.datetime64("NaT")
+    close[_sample(rng, np.flatnonzero(is_open & hubspot), MISSING_CLOSE_DATE)] = nat
+    close[_sample(rng, np.flatnonzero(lost & hubspot), LOST_WITHOUT_CLOSE_DATE)] = nat
     deals["close_date"] = to_utc(close)
 
     account = deals["account"].to_numpy().copy()

@@ -85,3 +85,29 @@ class DemoSource(Source):
                 "flavor": self.settings.flavor,
             },
         )
+
+    def parts(self, result: SourceResult) -> list[tuple[str, SourceResult]]:
+        """One ``(label, result)`` pair per part shown, each with only that part's rows.
+
+        Blending expects one source name per result; flavor ``all`` holds three, so its result is
+        split by the ``source`` column (``<name>-salesforce``, ``<name>-hubspot``,
+        ``<name>-spend``). Other flavors are returned whole.
+        """
+        labels = list(self.labels().values())
+        if len(labels) == 1:
+            return [(labels[0], result)]
+        return [(label, _only(result, label)) for label in labels]
+
+
+def _only(result: SourceResult, label: str) -> SourceResult:
+    """The rows of ``result`` whose ``source`` is ``label``, in canonical types."""
+    tables = {}
+    for name, frame in result.tables.items():
+        part = frame.loc[(frame["source"] == label).to_numpy()].reset_index(drop=True)
+        for column in part.columns:
+            if isinstance(part[column].dtype, pd.CategoricalDtype):
+                # The other parts' labels, stages... are no values of this part.
+                part[column] = part[column].cat.remove_unused_categories()
+        tables[name] = part
+    issues = [i for i in result.issues if i.source in ("", label)]
+    return SourceResult(tables=tables, issues=issues, stats=dict(result.stats, part=label))

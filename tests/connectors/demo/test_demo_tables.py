@@ -298,3 +298,28 @@ def test_flavors_split_the_same_company(demo_all, flavor):
         assert len(part.tables["deals"]) == 0 and len(part.tables["spend"]) > 0
     else:
         assert len(part.tables["spend"]) == 0 and len(part.tables["deals"]) > 0
+
+
+def test_parts_blend_and_every_quality_check_finds_something(demo_all):
+    from datetime import UTC, datetime
+
+    from connectors.demo import DemoSource
+    from sheets_sync.blend import blend
+    from sheets_sync.quality import quality_summary
+
+    source = DemoSource("demo", {"size": 800})
+    parts = source.parts(demo_all)
+    assert [label for label, _ in parts] == ["demo-salesforce", "demo-hubspot", "demo-spend"]
+    for label, part in parts:
+        for frame in part.tables.values():
+            assert set(frame["source"].astype(str)) <= {label}
+            assert list(frame["source"].cat.categories) in ([label], [])
+    assert sum(len(p.tables["deals"]) for _, p in parts) == SIZE
+    dataset = blend(parts)
+    cross = dataset.duplicates[dataset.duplicates["cross_source"]]
+    assert set(cross["entity"]) == {"person", "company"}
+    summary = quality_summary(dataset, datetime(2025, 7, 1, tzinfo=UTC)).set_index("check")
+    assert (summary["count"] > 0).all(), summary[summary["count"] == 0].index.tolist()
+    single = DemoSource("crm", {"flavor": "hubspot"})
+    result = read_demo(name="crm", flavor="hubspot")
+    assert single.parts(result) == [("crm", result)]
