@@ -2,10 +2,10 @@
 
 For every (pipeline, stage) entered in the range, :func:`stage_funnel` reports how many distinct
 deals entered it, the share of those that later reached a stage with a higher ``stage_order``
-(missing for the last stage of a pipeline), and the mean days deals spent in it before their next
-stage change (deals still in the stage are left out of that mean). Query filters apply to the
-deals (through the deal's dimensions); the query's metrics, dimensions and granularity are
-ignored.
+(missing for terminal stages: the pipeline's last, or one no deal ever left), and the mean days
+deals spent in it before their next stage change (deals still in the stage are left out of that
+mean). Query filters apply to the deals (through the deal's dimensions); the query's metrics,
+dimensions and granularity are ignored.
 """
 
 from __future__ import annotations
@@ -86,10 +86,14 @@ def stage_funnel(
         distinct_advanced.to_dict().get
     )
     out["conversion_to_next"] = out["advanced"].fillna(0).astype(float) / out["deals_entered"]
-    # The last stage of a pipeline comes from all of its history, not only this range's.
+    # Terminal stages (the pipeline's last one, or one no deal ever left, such as Closed Won)
+    # have no next stage; both facts come from the whole history, not only this range's.
     last = frame.groupby("pipeline", dropna=False)["stage_order"].max()
     final = out["pipeline"].map(last.to_dict()).astype(float)
-    out.loc[out["stage_order"] >= final, "conversion_to_next"] = np.nan
+    left = frame["next_at"].notna().groupby([frame["pipeline"], frame["stage"]], dropna=False).any()
+    ever_left = pd.MultiIndex.from_frame(out[["pipeline", "stage"]]).map(left.to_dict().get)
+    terminal = (out["stage_order"] >= final) | ~pd.Series(ever_left, index=out.index).fillna(False)
+    out.loc[terminal, "conversion_to_next"] = np.nan
     out = out.sort_values(["pipeline", "stage_order", "stage"], kind="stable", na_position="last")
     out["deals_entered"] = out["deals_entered"].astype(float)
     return out[COLUMNS].reset_index(drop=True)

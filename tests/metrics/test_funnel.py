@@ -16,6 +16,8 @@ HISTORY = [
     ("d2", "Qualify", 1, "2024-03-02"),
     ("d2", "Propose", 2, "2024-03-12"),
     ("d3", "Qualify", 1, "2024-03-03"),
+    ("d5", "Qualify", 1, "2024-03-04"),
+    ("d5", "Closed Lost", 2, "2024-03-08"),
     ("d4", "Review", 1, "2024-02-20"),
     ("d4", "Sign", 2, "2024-03-10"),
 ]
@@ -39,6 +41,7 @@ def crm():
         deal(2, "open", "2024-03-01", pipeline="Sales", owner_id="t:o2"),
         deal(3, "open", "2024-03-01", pipeline="Sales", owner_id="t:o2"),
         deal(4, "open", "2024-02-01", pipeline="Renewals", owner_id="t:o1"),
+        deal(5, "lost", "2024-03-01", "2024-03-08", pipeline="Sales", owner_id="t:o1"),
     ]
     owners = [
         {"owner_id": "t:o1", "source": "t", "name": "Ann"},
@@ -73,11 +76,12 @@ def test_funnel_counts_conversion_and_days(crm):
     ]
     assert rows(result) == {
         ("Renewals", "Sign"): (1, None, None),  # Review was entered in February
-        ("Sales", "Qualify"): (3, 2 / 3, 7.0),  # d1 4 days, d2 10 days; d3 still there
+        ("Sales", "Qualify"): (4, 3 / 4, 6.0),  # d1 4 days, d2 10, d5 4; d3 still there
+        ("Sales", "Closed Lost"): (1, None, None),  # no deal ever leaves it: terminal
         ("Sales", "Propose"): (2, 1 / 2, 10.0),
         ("Sales", "Negotiate"): (1, None, None),  # the last stage has no next one
     }
-    assert list(result["stage"]) == ["Sign", "Qualify", "Propose", "Negotiate"]
+    assert list(result["stage"]) == ["Sign", "Qualify", "Closed Lost", "Propose", "Negotiate"]
 
 
 def test_funnel_applies_deal_filters(crm):
