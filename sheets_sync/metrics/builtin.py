@@ -89,6 +89,8 @@ def _m(
 
 INT, N, C, P, D = Fmt.INTEGER, Fmt.NUMBER, Fmt.CURRENCY, Fmt.PERCENT, Fmt.DAYS
 
+# Each entry: id, label, family, format, up_is_good, base table, date field (None for state at
+# the end of the range), formula, exact definition.
 BUILTIN_METRICS: tuple[MetricDef, ...] = (
     # acquisition
     _m(
