@@ -151,3 +151,29 @@ def test_lost_cache_forces_a_full_read(emulator, make_source, tmp_path):
     )
     assert again.stats["streams"]["opportunities"]["mode"] == "full"
     assert len(again.tables["deals"]) == 12
+
+
+def test_incremental_above_the_threshold_uses_a_bulk_query_all_job(emulator, make_source, tmp_path):
+    ids = seed(emulator.org, 40)
+    source = make_source(bulk_threshold=25)
+    first = source.read(ReadContext(cache_dir=str(tmp_path / "a")))
+    jobs_before = emulator.api_calls("/jobs/query")
+    for record_id in ids["Opportunity"][:30]:
+        emulator.org.update("Opportunity", record_id, Amount=7.0)
+    emulator.org.delete("Opportunity", ids["Opportunity"][35])
+    second = source.read(ReadContext(cache_dir=str(tmp_path / "a"), cursors=first.cursors))
+    assert second.stats["bulk_jobs"] == 1 and emulator.api_calls("/jobs/query") > jobs_before
+    assert second.stats["streams"]["opportunities"]["deleted"] == 1
+    full = make_source().read(ReadContext(cache_dir=str(tmp_path / "b")))
+    _assert_same_tables(second, full)
+
+
+def test_truncated_bulk_results_fail_clearly_and_write_nothing(emulator, make_source, tmp_path):
+    seed(emulator.org, 30)
+    broken = b"Id,SystemModstamp,Name\n006000000000001AAA,2024-01-01T00:00:01.000+0000\n"
+    emulator.fail_next(
+        "/results", 200, broken, {"Sforce-Locator": "null", "Sforce-NumberOfRecords": "1"}
+    )
+    with pytest.raises(MalformedResponseError, match=r"Bulk API 2\.0 results for Opportunity"):
+        make_source(bulk_threshold=25).read(ReadContext(cache_dir=str(tmp_path / "cache")))
+    assert not (tmp_path / "cache").exists()
