@@ -1,8 +1,9 @@
 """``SalesforceSource``: Salesforce objects -> canonical tables, incremental and quota-aware.
 
-Per read: authenticate, describe each object (so SOQL uses only fields the org has and the user
-can see, and custom ``__c`` fields can be mapped), read the small lookups (roles, opportunity
-stages), then read every stream through the shared :class:`IncrementalReader`:
+Per read: authenticate, describe every object in one Composite call (so SOQL uses only fields
+the org has and the user can see, and custom ``__c`` fields can be mapped), fetch the first page
+of every stream and of the small lookups (roles, opportunity stages) five per Composite call,
+then finish every stream through the shared :class:`IncrementalReader`:
 
 - full read: ``query`` walked page by page (``nextRecordsUrl``, ``page_size`` records per page);
   when the first page reports more than ``bulk_threshold`` records the object is pulled with a
@@ -84,6 +85,7 @@ class SalesforceSource(Source):
             for column, field in fields.items()
         }
         self.last_session: ApiSession | None = None
+        self._bulk_jobs = 0
 
     def streams(self) -> list[Stream]:
         """The configured streams, custom fields included."""
