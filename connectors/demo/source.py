@@ -3,7 +3,8 @@
 Configured as ``{type: demo, name: demo, options: {size: 5000, seed: 7}}``. Flavor
 ``salesforce``, ``hubspot`` or ``spend`` shows one part of the company under the source's name;
 flavor ``all`` (the default) shows the three parts side by side as ``<name>-salesforce``,
-``<name>-hubspot`` and ``<name>-spend``, ready for blending.
+``<name>-hubspot`` and ``<name>-spend``; :meth:`DemoSource.parts` splits such a result into one
+result per part, as blending expects.
 """
 
 from __future__ import annotations
@@ -96,10 +97,14 @@ class DemoSource(Source):
         labels = list(self.labels().values())
         if len(labels) == 1:
             return [(labels[0], result)]
-        return [(label, _only(result, label)) for label in labels]
+        # Issues concern the read as a whole: the first part carries them, none is dropped.
+        return [
+            (label, _only(result, label, result.issues if i == 0 else []))
+            for i, label in enumerate(labels)
+        ]
 
 
-def _only(result: SourceResult, label: str) -> SourceResult:
+def _only(result: SourceResult, label: str, issues: list[DataIssue]) -> SourceResult:
     """The rows of ``result`` whose ``source`` is ``label``, in canonical types."""
     tables = {}
     for name, frame in result.tables.items():
@@ -109,5 +114,4 @@ def _only(result: SourceResult, label: str) -> SourceResult:
                 # The other parts' labels, stages... are no values of this part.
                 part[column] = part[column].cat.remove_unused_categories()
         tables[name] = part
-    issues = [i for i in result.issues if i.source in ("", label)]
     return SourceResult(tables=tables, issues=issues, stats=dict(result.stats, part=label))
