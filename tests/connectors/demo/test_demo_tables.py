@@ -323,3 +323,34 @@ def test_parts_blend_and_every_quality_check_finds_something(demo_all):
     single = DemoSource("crm", {"flavor": "hubspot"})
     result = read_demo(name="crm", flavor="hubspot")
     assert single.parts(result) == [("crm", result)]
+
+
+def test_channels_convert_and_cost_differently():
+    result = read_demo(size=3000)
+    leads = result.tables["leads"]
+    converted = leads["status"].astype(str).isin(["opportunity", "customer"])
+    rate = converted.groupby(leads["channel"], observed=True).mean()
+    assert rate["Referral"] > rate["Paid Social"]
+    assert rate["Partner"] > rate["Paid Social"]
+    mix = leads.groupby("source", observed=True)["channel"].value_counts(normalize=True)
+    assert mix["demo-hubspot"]["Organic Search"] > mix["demo-salesforce"]["Organic Search"]
+    assert mix["demo-salesforce"]["Events"] > mix["demo-hubspot"]["Events"]
+    spend = result.tables["spend"].groupby("channel", observed=True)["cost"].sum()
+    cost_per_lead = spend / leads["channel"].value_counts()
+    assert cost_per_lead["Events"] > cost_per_lead["Email"]
+
+
+def test_urgent_tickets_are_answered_first(demo_all):
+    tickets = demo_all.tables["tickets"]
+    hours = (tickets["first_response_at"] - tickets["opened_at"]).dt.total_seconds() / 3600
+    median = hours.groupby(tickets["priority"], observed=True).median()
+    assert median["Urgent"] < median["High"] < median["Medium"] < median["Low"]
+
+
+def test_sales_cycles_grow_with_segment(demo_all):
+    deals, accounts = demo_all.tables["deals"], demo_all.tables["accounts"]
+    won = deals[(deals["status"] == "won") & (deals["deal_type"] == "new")]
+    won = won.merge(accounts[["account_id", "segment"]], on="account_id")
+    days = (won["close_date"] - won["created_at"]).dt.days
+    median = days.groupby(won["segment"], observed=True).median()
+    assert median["SMB"] < median["Mid-Market"] < median["Enterprise"]
