@@ -113,9 +113,14 @@ def _columns(frame: pd.DataFrame, names: tuple[str, ...]) -> dict[str, object]:
     return out
 
 
+def _frame(columns: dict[str, object]) -> pd.DataFrame:
+    """A frame over ``columns`` without the consolidating copy: conform builds the final frame."""
+    return pd.DataFrame(columns, copy=False)
+
+
 def _owners(proj: _Projection) -> pd.DataFrame:
     frame, rows, systems = _select(proj, "owners")
-    return pd.DataFrame(
+    return _frame(
         {
             "owner_id": proj.ids["owners"][rows],
             "source": proj.source_column(systems),
@@ -127,7 +132,7 @@ def _owners(proj: _Projection) -> pd.DataFrame:
 def _accounts(proj: _Projection) -> pd.DataFrame:
     frame, rows, systems = _select(proj, "accounts")
     fields = ("name", "domain", "industry", "segment", "region", "country", "employees")
-    return pd.DataFrame(
+    return _frame(
         {
             "account_id": proj.ids["accounts"][rows],
             "source": proj.source_column(systems),
@@ -144,7 +149,7 @@ def _deals(proj: _Projection) -> pd.DataFrame:
     fields: tuple[str, ...] = ("name", "pipeline", "stage", "stage_order", "status", "amount")
     fields += ("currency", "created_at", "close_date", "probability", "lead_source", "campaign")
     fields += ("product",)
-    return pd.DataFrame(
+    return _frame(
         {
             "deal_id": proj.ids["deals"][rows],
             "source": proj.source_column(systems),
@@ -159,7 +164,7 @@ def _deals(proj: _Projection) -> pd.DataFrame:
 
 def _history(proj: _Projection) -> pd.DataFrame:
     frame, rows, systems = _select(proj, "deal_stage_history")
-    return pd.DataFrame(
+    return _frame(
         {
             "history_id": proj.ids["deal_stage_history"][rows],
             "source": proj.source_column(systems),
@@ -172,7 +177,7 @@ def _history(proj: _Projection) -> pd.DataFrame:
 def _leads(proj: _Projection) -> pd.DataFrame:
     frame, rows, systems = _select(proj, "leads")
     fields = ("name", "email", "company", "status", "channel", "campaign", "created_at")
-    return pd.DataFrame(
+    return _frame(
         {
             "lead_id": proj.ids["leads"][rows],
             "source": proj.source_column(systems),
@@ -187,7 +192,7 @@ def _leads(proj: _Projection) -> pd.DataFrame:
 
 def _activities(proj: _Projection) -> pd.DataFrame:
     frame, rows, systems = _select(proj, "activities")
-    return pd.DataFrame(
+    return _frame(
         {
             "activity_id": proj.ids["activities"][rows],
             "source": proj.source_column(systems),
@@ -204,7 +209,7 @@ def _activities(proj: _Projection) -> pd.DataFrame:
 def _tickets(proj: _Projection) -> pd.DataFrame:
     frame, rows, systems = _select(proj, "tickets")
     fields = ("opened_at", "first_response_at", "resolved_at", "priority", "status", "channel")
-    return pd.DataFrame(
+    return _frame(
         {
             "ticket_id": proj.ids["tickets"][rows],
             "source": proj.source_column(systems),
@@ -218,7 +223,7 @@ def _tickets(proj: _Projection) -> pd.DataFrame:
 def _spend(frame: pd.DataFrame, label: str | None) -> pd.DataFrame:
     if label is None:
         frame = frame.iloc[:0]
-    return pd.DataFrame(
+    return _frame(
         {
             "spend_id": source_ids(label or "", "spend", "spend", frame["key"].to_numpy()),
             "source": pd.Categorical([label] * len(frame)) if label else pd.Categorical([]),
