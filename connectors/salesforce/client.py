@@ -211,6 +211,13 @@ class SalesforceClient:
                     int(item.get("httpStatusCode", 0)),
                     item.get("body"),
                 )
+            missing = [str(e["referenceId"]) for e in sent if str(e["referenceId"]) not in out]
+            if missing:
+                raise MalformedResponseError(
+                    f"Salesforce answered {what} without the subrequest(s) "
+                    f"{', '.join(missing)}; run the refresh again",
+                    SERVICE,
+                )
             batch.clear()
 
         for ref, path, headers in requests_:
