@@ -19,7 +19,9 @@ pages in ../shared/fixtures/dynamics365:
 Errors use the OData error body (``{"error": {"code", "message"}}``): 401 for a bad token, 403
 ``0x80040220`` for a missing privilege, 400 ``0x80060888`` for an unknown column, 429 with
 ``Retry-After`` when injected. Faults: :meth:`fail_next`, :meth:`truncate_next`,
-:meth:`malformed_next`, :meth:`expire_tokens`. ``requests`` logs ``(method, path)``.
+:meth:`malformed_next`, :meth:`expire_tokens` (a fault's ``path`` matches anywhere in the
+unquoted path and query). ``requests`` logs ``(method, path)``, ``urls`` the unquoted path and
+query, ``prefer`` the Prefer header of every call.
 """
 
 from __future__ import annotations
@@ -70,6 +72,8 @@ class DataverseEmulator:
         self.org = org or Org()
         self.cert, self.key = make_cert(folder)
         self.requests: list[tuple[str, str]] = []
+        self.urls: list[str] = []
+        self.prefer: list[str] = []
         self.faults: list[Fault] = []
         self.tokens: set[str] = set()
         self.token_requests = 0
@@ -160,9 +164,12 @@ class DataverseEmulator:
         path = unquote(parts.path)
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
+        full = unquote(handler.path)
         with self._lock:
             self.requests.append((method, path))
-            fault = next((f for f in self.faults if f.path in path), None)
+            self.urls.append(full)
+            self.prefer.append(handler.headers.get("Prefer") or "")
+            fault = next((f for f in self.faults if f.path in full), None)
             if fault is not None:
                 fault.times -= 1
                 if fault.times <= 0:

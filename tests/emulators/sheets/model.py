@@ -199,8 +199,10 @@ def split_sheet(a1_range: str) -> tuple[str | None, str]:
 def parse_range(book: Book, a1_range: str) -> tuple[Sheet, int, int, int, int]:
     """Resolve an A1 range to (sheet, r0, r1, c0, c1), half open, clipped to the grid."""
     title, cells = split_sheet(a1_range)
-    if title is None and book.sheet_by_title(cells) is not None:
-        title, cells = cells, ""
+    if title is None:
+        bare = cells[1:-1].replace("''", "'") if cells.startswith("'") else cells
+        if book.sheet_by_title(bare) is not None:
+            title, cells = bare, ""
     sheet = book.sheet_by_title(title) if title is not None else book.sheets[0]
     if sheet is None:
         raise bad(f"Unable to parse range: {a1_range}")
