@@ -16,11 +16,14 @@ managed sheets are updated in place, never deleted and re-created.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import google.auth.credentials
@@ -39,6 +42,7 @@ from sheets_sync.destinations.gsheets.builders import (
 )
 from sheets_sync.destinations.gsheets.cells import CellEncoder
 from sheets_sync.destinations.gsheets.client import SheetsApi
+from sheets_sync.destinations.gsheets.credentials import load_credentials
 from sheets_sync.destinations.gsheets.grid import render_tab
 from sheets_sync.destinations.gsheets.quota import QuotaLimiters, shared_limiters
 from sheets_sync.destinations.gsheets.registry import (
@@ -55,6 +59,9 @@ from sheets_sync.errors import ConfigError
 from sheets_sync.layout import layout_tab
 
 _BYTES_PER_CELL_ESTIMATE = 24
+OPTION_KEYS = frozenset({"spreadsheet_id", "master_id", "folder_id", "credentials"})
+SETTING_KEYS = frozenset(f.name for f in dataclasses.fields(GoogleSheetsSettings))
+CredentialsSpec = google.auth.credentials.Credentials | Mapping[str, Any] | str | Path
 
 
 @dataclass
@@ -85,7 +92,7 @@ class GoogleSheetsDestination(Destination):
         self,
         spreadsheet_id: str | None = None,
         *,
-        credentials: google.auth.credentials.Credentials,
+        credentials: CredentialsSpec,
         settings: GoogleSheetsSettings | None = None,
         master_id: str | None = None,
         folder_id: str | None = None,
@@ -93,10 +100,16 @@ class GoogleSheetsDestination(Destination):
         retry_policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if credentials is None:
-            raise ConfigError("gsheets destination needs Google credentials")
+        if not credentials:
+            raise ConfigError(
+                "gsheets destination needs credentials: a service-account or authorized-user "
+                "JSON file, or set GOOGLE_APPLICATION_CREDENTIALS"
+            )
         self.spreadsheet_id = spreadsheet_id
-        self.credentials = credentials
+        self._credentials_spec = credentials
+        self._credentials: google.auth.credentials.Credentials | None = (
+            credentials if isinstance(credentials, google.auth.credentials.Credentials) else None
+        )
         self.settings = settings or GoogleSheetsSettings()
         self.master_id = master_id
         self.folder_id = folder_id
@@ -105,6 +118,42 @@ class GoogleSheetsDestination(Destination):
         self._sleep = sleep
         self._url: str | None = None
         self.last_stats = RequestStats()
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> GoogleSheetsDestination:
+        """Build from a refresh config's ``destination.options`` (no I/O happens here).
+
+        Keys: ``spreadsheet_id`` (refresh this report; omit to create one), ``master_id`` (copy
+        this published master when creating), ``folder_id``, ``credentials`` (path to a
+        service-account or authorized-user JSON file; defaults to
+        ``GOOGLE_APPLICATION_CREDENTIALS``) and any :class:`GoogleSheetsSettings` field
+        (``sheets_endpoint``, ``drive_endpoint``, ``user_key``, ``payload_limit``...).
+        """
+        options = dict(options)
+        unknown = sorted(set(options) - OPTION_KEYS - SETTING_KEYS)
+        if unknown:
+            raise ConfigError(
+                f"destination.options: unknown key(s) {', '.join(unknown)}; gsheets takes "
+                f"{', '.join(sorted(OPTION_KEYS | SETTING_KEYS))}"
+            )
+        credentials = options.get("credentials") or os.environ.get(
+            "GOOGLE_APPLICATION_CREDENTIALS", ""
+        )
+        settings = GoogleSheetsSettings(**{k: options[k] for k in SETTING_KEYS if k in options})
+        return cls(
+            options.get("spreadsheet_id") or None,
+            credentials=credentials,
+            settings=settings,
+            master_id=options.get("master_id") or None,
+            folder_id=options.get("folder_id") or None,
+        )
+
+    @property
+    def credentials(self) -> google.auth.credentials.Credentials:
+        """The Google credentials, loaded from their file on first use."""
+        if self._credentials is None:
+            self._credentials = load_credentials(self._credentials_spec)  # type: ignore[arg-type]
+        return self._credentials
 
     def _api(self, stats: RequestStats) -> SheetsApi:
         return SheetsApi(

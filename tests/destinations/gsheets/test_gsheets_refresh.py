@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from google.oauth2.credentials import Credentials
@@ -10,7 +12,7 @@ from google.oauth2.credentials import Credentials
 from sheets_sync.destinations.gsheets import GoogleSheetsDestination
 from sheets_sync.destinations.gsheets.registry import TAB_KEY
 from sheets_sync.document import Theme
-from sheets_sync.errors import DestinationError
+from sheets_sync.errors import ConfigError, DestinationError
 from tests.destinations.gsheets.helpers import snapshot, user_client
 from tests.destinations.gsheets.workbooks import TRICKY_NAMES, workbook
 from tests.emulators.sheets import SheetsEmulator
@@ -257,3 +259,25 @@ def test_every_request_body_validated_and_under_two_megabytes(
     assert max(r.body_bytes for r in requests[before:]) <= 10_000
     kinds = {k for r in requests if r.body for q in r.body.get("requests", []) for k in q}
     assert {"addSheet", "updateCells", "copyPaste", "addChart", "updateChartSpec"} <= kinds
+
+
+def test_destination_from_refresh_config_options(
+    emulator: SheetsEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token_file = tmp_path / "google.json"
+    token_file.write_text(json.dumps({"token": "access", "token_uri": emulator.token_uri}))
+    options = {
+        "credentials": str(token_file),
+        "sheets_endpoint": emulator.sheets_endpoint,
+        "drive_endpoint": emulator.drive_endpoint,
+        "user_key": "ana@example.com",
+    }
+    dest = GoogleSheetsDestination.from_options(options)
+    assert dest.settings.user_key == "ana@example.com"
+    result = dest.write(workbook(3))
+    assert result.tabs_written == ["Summary", "Raw deals"] and dest.spreadsheet_id
+    with pytest.raises(ConfigError, match=r"unknown key.*sheet_id"):
+        GoogleSheetsDestination.from_options({**options, "sheet_id": "x"})
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    with pytest.raises(ConfigError, match="GOOGLE_APPLICATION_CREDENTIALS"):
+        GoogleSheetsDestination.from_options({"spreadsheet_id": "x"})
