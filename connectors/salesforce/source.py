@@ -53,6 +53,9 @@ from connectors.salesforce.streams import (
 from sheets_sync.errors import ConfigError
 from sheets_sync.issues import DataIssue, Severity
 
+USAGE_WARNING = 0.8
+"""Share of the daily API allocation above which a read reports a warning."""
+
 
 def is_soap_fault(response: requests.Response) -> bool:
     """True for a SOAP fault: Salesforce sends login refusals as HTTP 500, which are final."""
@@ -238,6 +241,7 @@ class SalesforceSource(Source):
             result.tables["leads"] = without_converted_contacts(
                 result.tables["leads"], seen["leads"], self.name
             )
+        issues.extend(self._usage_warning(client.usage))
         result.issues = list(dict.fromkeys(issues + result.issues))
         result.requests = session.stats.requests
         result.stats.update(
@@ -250,6 +254,21 @@ class SalesforceSource(Source):
             }
         )
         return result
+
+    def _usage_warning(self, usage: Mapping[str, int]) -> list[DataIssue]:
+        """A warning when the org has used most of its daily API allocation."""
+        used, limit = usage.get("used", 0), usage.get("limit", 0)
+        if not limit or used < USAGE_WARNING * limit:
+            return []
+        return [
+            DataIssue(
+                Severity.WARNING,
+                f"the org has used {used:,} of its {limit:,} daily API requests "
+                f"({used / limit:.0%}); refreshes stop when it runs out: schedule fewer "
+                "refreshes or ask Salesforce for a larger allocation",
+                self.name,
+            )
+        ]
 
     def check(self) -> CheckResult:
         """Log in, then describe every configured object; name whatever is missing."""

@@ -90,6 +90,17 @@ def test_daily_limit_is_a_clear_error_not_a_retry_loop(emulator, make_source):
     assert source.last_session.stats.by_status.get(403) == 1  # refused once, never retried
 
 
+def test_high_api_usage_is_reported_as_a_warning(emulator, make_source):
+    seed(emulator.org, 5)
+    emulator.daily_limit = 20
+    emulator.used = 14
+    result = make_source().read(ReadContext())
+    warnings = [i.message for i in result.issues if "daily API requests" in i.message]
+    assert warnings and "of its 20 daily API requests" in warnings[0]
+    emulator.used, emulator.daily_limit = 0, 1_000_000
+    assert not [i for i in make_source().read(ReadContext()).issues if "daily API" in i.message]
+
+
 def test_password_and_security_token_login(emulator, make_source):
     seed(emulator.org, 3)
     source = make_source(
