@@ -128,7 +128,7 @@ def read_sources(
             raise type(err)(f"source {sc.name!r}: {err}") from err
         except Exception as err:
             raise SourceError(f"source {sc.name!r} failed: {type(err).__name__}: {err}") from err
-        results.append((sc.name, result))
+        results.extend(source.parts(result))
     return results
 
 
