@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from connectors.base import ProgressFn, ReadContext, SourceResult, no_progress
+from connectors.base import ProgressFn, ReadContext, Source, SourceResult, no_progress
 from connectors.registry import build_source
 from sheets_sync.blend import blend
 from sheets_sync.config import RefreshConfig
+from sheets_sync.dataset import Dataset
 from sheets_sync.destinations.base import Destination, WriteResult
 from sheets_sync.document import Theme
 from sheets_sync.errors import ConfigError, SheetsSyncError, SourceError
@@ -101,6 +102,19 @@ def load_report_template(config: RefreshConfig) -> Template:
     return load_template(ref, vocabulary)
 
 
+@dataclass
+class SourceRead:
+    """One configured source and what reading it produced."""
+
+    name: str
+    source: Source
+    result: SourceResult
+
+    def parts(self) -> list[tuple[str, SourceResult]]:
+        """The ``(name, result)`` pairs to blend (several for multi-system sources)."""
+        return self.source.parts(self.result)
+
+
 def read_sources(
     config: RefreshConfig,
     cursors: CursorStore,
@@ -108,9 +122,9 @@ def read_sources(
     *,
     full_refresh: bool = False,
     progress: ProgressFn = no_progress,
-) -> list[tuple[str, SourceResult]]:
+) -> list[SourceRead]:
     """Read every configured source; a failure names the source that failed."""
-    results: list[tuple[str, SourceResult]] = []
+    reads: list[SourceRead] = []
     state_dir = config.resolve(config.state_dir)
     for sc in config.sources:
         source = build_source(sc.type, sc.name, sc.options, config.base_dir)
@@ -128,8 +142,14 @@ def read_sources(
             raise type(err)(f"source {sc.name!r}: {err}") from err
         except Exception as err:
             raise SourceError(f"source {sc.name!r} failed: {type(err).__name__}: {err}") from err
-        results.extend(source.parts(result))
-    return results
+        reads.append(SourceRead(sc.name, source, result))
+    return reads
+
+
+def blend_reads(reads: list[SourceRead], config: RefreshConfig) -> Dataset:
+    """Blend what the sources read, as the config's blend section says."""
+    parts = [part for read in reads for part in read.parts()]
+    return blend(parts, channel_aliases=config.blend.channel_aliases or None)
 
 
 def refresh(
@@ -153,12 +173,12 @@ def refresh(
     target = destination or build_destination(config)
     store = cursors or FileCursorStore(config.resolve(config.state_dir))
 
-    results = read_sources(config, store, started_at, full_refresh=full_refresh, progress=progress)
+    reads = read_sources(config, store, started_at, full_refresh=full_refresh, progress=progress)
     progress("blending", 0, None)
-    dataset = blend(results, channel_aliases=config.blend.channel_aliases or None)
+    dataset = blend_reads(reads, config)
     progress("computing tabs", 0, None)
     workbook = build_workbook(template, dataset, settings, started_at)
-    requests = sum(r.requests for _, r in results)
+    requests = sum(read.result.requests for read in reads)
     summary = RunSummary(
         started_at=started_at,
         finished_at=started_at + _elapsed(clock),
@@ -173,7 +193,7 @@ def refresh(
     workbook.tabs.append(status_tab(summary))
     progress("writing", 0, None)
     written = target.write(workbook, progress)
-    store.commit({name: r.cursors for name, r in results if r.cursors})
+    store.commit({read.name: read.result.cursors for read in reads if read.result.cursors})
     return RefreshResult(
         location=written.location,
         template_id=template.id,

@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from sheets_sync.blend import blend
 from sheets_sync.cli import demo_config, main
 from sheets_sync.destinations.base import Destination, WriteResult
 from sheets_sync.destinations.xlsx import XlsxDestination
@@ -23,7 +22,7 @@ from sheets_sync.document import BlockKind, ChartKind, TabKind, Workbook
 from sheets_sync.layout import layout_tab
 from sheets_sync.metrics.engine import run_query
 from sheets_sync.metrics.query import Query
-from sheets_sync.refresh import read_sources, refresh, report_settings
+from sheets_sync.refresh import blend_reads, read_sources, refresh, report_settings
 from sheets_sync.state import MemoryCursorStore
 from sheets_sync.templates import list_templates
 
@@ -134,7 +133,7 @@ def test_native_charts_are_present(built) -> None:
 def test_scorecards_equal_the_engine_on_the_same_data(built) -> None:
     config, workbook, _, _ = built
     settings = report_settings(config)
-    dataset = blend(read_sources(config, MemoryCursorStore(), NOW))
+    dataset = blend_reads(read_sources(config, MemoryCursorStore(), NOW), config)
     template = next(t for t in list_templates() if t.id == "executive_overview")
     comparison = template.comparison
     cards = [
