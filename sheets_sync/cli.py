@@ -398,5 +398,8 @@ def demo(
         _print_result(result, as_json=False)
 
 
+__import__("sheets_sync.web.cli", fromlist=["register"]).register(main)  # serve, db, keys
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None, *, certs_request: Any = None) -
     # One local process owns every run; any left active were cut off by a restart.
     if not settings.production and (interrupted := fail_interrupted_runs(factory)):
         log.warning("marked %d interrupted refresh(es) as failed", interrupted)
-    keyring = _keyring(settings)
+    keyring = keyring_for(settings)
     keys.init_app(app, keyring)
     signin.init_app(app, settings, request=certs_request)
     templates.init_app(app)
@@ -93,7 +93,8 @@ def _require_current_schema(engine: Any) -> None:
         )
 
 
-def _keyring(settings: Settings) -> KeyRing:
+def keyring_for(settings: Settings) -> KeyRing:
+    """The key ring the settings configure; local mode falls back to a key file in data_dir."""
     secret = settings.encryption_keys.get_secret_value() if settings.encryption_keys else None
     if secret or settings.encryption_keys_secret or settings.production:
         return load_keyring(secret, settings.encryption_keys_secret)

@@ -152,11 +152,14 @@ class Settings(BaseSettings):
             raise ConfigError("invalid service settings: " + "; ".join(problems))
 
 
-def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, check: bool = True, **overrides: object
+) -> Settings:
     """Read settings from ``environ`` (default: the process environment) and check them.
 
     ``overrides`` take precedence over the environment (tests and the CLI use them). Production
-    is forced on App Engine whatever ``SHEETS_SYNC_ENV`` says.
+    is forced on App Engine whatever ``SHEETS_SYNC_ENV`` says. ``check=False`` skips the start-up
+    checks, for maintenance commands that need only the database or the keys.
     """
     env = dict(os.environ if environ is None else environ)
     values: dict[str, object] = {
@@ -181,5 +184,6 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
             for e in err.errors()
         ]
         raise ConfigError("invalid service settings: " + "; ".join(problems)) from None
-    settings.check()
+    if check:
+        settings.check()
     return settings
