@@ -74,8 +74,12 @@ class RecordStore(Protocol):
         upserts: pd.DataFrame,
         deletes: Sequence[str],
         state: CacheState,
-    ) -> None:
-        """Merge changed records by ``key`` and remove ``deletes`` (incremental read)."""
+    ) -> pd.DataFrame | None:
+        """Merge changed records by ``key`` and remove ``deletes`` (incremental read).
+
+        Stores that hold the merged set in memory anyway return it; others return ``None`` and
+        the caller loads it.
+        """
         ...
 
 
@@ -126,13 +130,20 @@ class MemoryRecordStore:
         """Replace ``stream``'s records."""
         self.data[stream] = (records.copy(), state)
 
-    def apply(self, stream, key, upserts, deletes, state) -> None:  # type: ignore[no-untyped-def]
-        """Merge changes into ``stream``."""
-        self.data[stream] = (merge_records(self.load(stream), upserts, deletes, key), state)
+    def apply(self, stream, key, upserts, deletes, state) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+        """Merge changes into ``stream``; return the merged set."""
+        merged = merge_records(self.load(stream), upserts, deletes, key)
+        self.data[stream] = (merged, state)
+        return merged.copy()
 
 
 class DiskRecordStore:
-    """One pickle per stream under ``folder`` holding its records and state, replaced atomically."""
+    """One pickle per stream under ``folder`` holding its records and state, replaced atomically.
+
+    A small ``<stream>.state.json`` copy of the state, written after the pickle, lets planning
+    read states without loading records; if it is ever stale it names an older state, which
+    only makes the next read of that stream a full one.
+    """
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
@@ -140,6 +151,11 @@ class DiskRecordStore:
     def _path(self, stream: str) -> Path:
         safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stream)
         return self.folder / f"{safe}.records.pkl"
+
+    def _state_path(self, stream: str) -> Path:
+        return self._path(stream).with_name(
+            self._path(stream).name.replace(".records.pkl", ".state.json")
+        )
 
     def _read(self, stream: str) -> tuple[pd.DataFrame, CacheState] | None:
         path = self._path(stream)
@@ -150,7 +166,12 @@ class DiskRecordStore:
         return payload["records"], CacheState(**payload["state"])
 
     def state(self, stream: str) -> CacheState | None:
-        """The cached state of ``stream``."""
+        """The cached state of ``stream`` (from the small state file when there is one)."""
+        if not self._path(stream).exists():
+            return None
+        side = self._state_path(stream)
+        if side.exists():
+            return CacheState(**json.loads(side.read_text(encoding="utf-8")))
         entry = self._read(stream)
         return entry[1] if entry else None
 
@@ -171,10 +192,15 @@ class DiskRecordStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        side_tmp = self._state_path(stream).with_suffix(".tmp")
+        side_tmp.write_text(json.dumps(state.__dict__), encoding="utf-8")
+        os.replace(side_tmp, self._state_path(stream))
 
-    def apply(self, stream, key, upserts, deletes, state) -> None:  # type: ignore[no-untyped-def]
-        """Merge changes into ``stream``'s file (rewritten atomically)."""
-        self.replace(stream, key, merge_records(self.load(stream), upserts, deletes, key), state)
+    def apply(self, stream, key, upserts, deletes, state) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+        """Merge changes into ``stream``'s file (rewritten atomically); return the merged set."""
+        merged = merge_records(self.load(stream), upserts, deletes, key)
+        self.replace(stream, key, merged, state)
+        return merged
 
 
 def _json_rows(records: pd.DataFrame) -> list[dict[str, Any]]:
@@ -357,9 +383,13 @@ class StagedChanges:
             if item.full:
                 records = sort_records(item.records, item.key)
                 self.store.replace(stream, item.key, records, item.state)
+            elif item.records.empty and not item.deletes and self.store.state(stream) == item.state:
+                records = sort_records(self.store.load(stream), item.key)  # nothing to write
             else:
-                self.store.apply(stream, item.key, item.records, item.deletes, item.state)
-                records = sort_records(self.store.load(stream), item.key)
+                merged = self.store.apply(stream, item.key, item.records, item.deletes, item.state)
+                if merged is None:
+                    merged = self.store.load(stream)
+                records = sort_records(merged, item.key)
             result[stream] = records
         return result
 

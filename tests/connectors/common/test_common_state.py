@@ -157,3 +157,26 @@ def test_incremental_reader_writes_nothing_when_a_fetch_fails(tmp_path):
     with pytest.raises(MalformedResponseError):
         reader.read([STREAM, other], lambda s: ["Id"], fetch)
     assert store.state("opportunities") is None
+
+
+def test_unchanged_stream_is_not_rewritten_and_state_reads_without_records(tmp_path):
+    store = DiskRecordStore(tmp_path)
+    state = CacheState("fp", "2024-01-01T00:00:00.000Z")
+    first = StagedChanges(store)
+    first.stage_full("deals", "Id", _records([("a", "A", "1")]), state)
+    first.commit()
+    data = tmp_path / "deals.records.pkl"
+    data_bytes = data.read_bytes()
+    data.write_bytes(b"not a pickle")  # state() must not need the records file's contents
+    assert store.state("deals") == state
+    data.write_bytes(data_bytes)
+    stamp_after_restore = data.stat().st_mtime_ns
+    again = StagedChanges(store)
+    again.stage_changes("deals", "Id", pd.DataFrame(), [], state)
+    out = again.commit()
+    assert list(out["deals"]["Id"]) == ["a"]
+    assert data.read_bytes() == data_bytes and data.stat().st_mtime_ns == stamp_after_restore
+    changed = StagedChanges(store)
+    changed.stage_changes("deals", "Id", _records([("b", "B", "2")]), [], CacheState("fp", "2"))
+    assert list(changed.commit()["deals"]["Id"]) == ["a", "b"]
+    assert store.state("deals") == CacheState("fp", "2")
