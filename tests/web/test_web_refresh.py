@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from flask import Flask
@@ -103,3 +104,26 @@ def test_history_limit_is_checked(client: FlaskClient, ana: dict[str, str]) -> N
     report_id = report(client, ana, [demo_connection(client, ana)])
     bad = client.get(f"/api/reports/{report_id}/runs?limit=1000", headers=ana)
     assert (bad.status_code, bad.get_json()["error"]["code"]) == (422, "bad_limit")
+
+
+def test_simultaneous_refresh_clicks_start_exactly_one_run(
+    app: Flask, client: FlaskClient, ana: dict[str, str]
+) -> None:
+    report_id = report(client, ana, [demo_connection(client, ana)])
+    barrier = threading.Barrier(5)
+    statuses: list[int] = []
+
+    def click() -> None:
+        own = app.test_client()  # one client per thread, as separate browser tabs would be
+        barrier.wait()
+        statuses.append(own.post(f"/api/reports/{report_id}/refresh", headers=ana).status_code)
+
+    threads = [threading.Thread(target=click) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [202, 409, 409, 409, 409]
+    runs = call(client, "GET", "/reports/{report_id}/runs", ana, report_id=report_id)
+    [run] = runs.get_json()["runs"]
+    assert wait_for_run(client, ana, run["id"])["status"] == "succeeded"
