@@ -48,21 +48,32 @@ def stage_funnel(
     index = pd.Index(deals.frame["deal_id"])
     position = index.get_indexer(history["deal_id"])
     pipelines = deals.codes("pipeline") if deals.has_column("pipeline") else None
+    # Deals are keyed by integers (their row in the deals table; history rows whose deal is
+    # unknown get keys after those): sorting and grouping integers is far cheaper than strings.
+    deal_key = position.astype(np.int64)
+    orphans = deal_key < 0
+    if orphans.any():
+        deal_key[orphans] = len(index) + pd.factorize(history["deal_id"].to_numpy()[orphans])[0]
+    entered_at = pd.to_datetime(history["entered_at"], utc=True)
+    stamp = entered_at.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    order = np.lexsort((stamp, deal_key))
     frame = pd.DataFrame(
         {
-            "deal_id": history["deal_id"].to_numpy(),
-            "stage": history["stage"].astype(object).to_numpy(),
+            "deal_id": deal_key[order],
+            "stage": pd.Categorical(history["stage"].astype(object).to_numpy()[order]),
             "stage_order": pd.to_numeric(history["stage_order"], errors="coerce")
             .astype(float)
-            .to_numpy(),
-            "entered_at": pd.to_datetime(history["entered_at"], utc=True).array,
-            "pipeline": _labels_at(pipelines, position),
-            "kept": np.where(position >= 0, keep[np.clip(position, 0, None)], False),
+            .to_numpy()[order],
+            "entered_at": entered_at.array[order],
+            "pipeline": pd.Categorical(_labels_at(pipelines, position)[order]),
+            "kept": np.where(position >= 0, keep[np.clip(position, 0, None)], False)[order],
         }
     )
-    frame = frame.sort_values(["deal_id", "entered_at"], kind="stable")
-    by_deal = frame.groupby("deal_id", sort=False)
-    frame["next_at"] = by_deal["entered_at"].shift(-1)
+    same_deal_next = np.append(
+        frame["deal_id"].to_numpy()[1:] == frame["deal_id"].to_numpy()[:-1], False
+    )
+    next_at = frame["entered_at"].shift(-1)
+    frame["next_at"] = next_at.where(same_deal_next)
     # The highest stage reached after each entry: a reversed running max, shifted by one.
     backwards = frame.iloc[::-1]
     running = backwards.groupby("deal_id", sort=False)["stage_order"].cummax()
@@ -72,7 +83,7 @@ def stage_funnel(
     rows = frame[in_range].copy()
     rows["days"] = (rows["next_at"] - rows["entered_at"]) / pd.Timedelta(days=1)
     rows["advanced"] = rows["max_later"] > rows["stage_order"]
-    grouped = rows.groupby(["pipeline", "stage"], dropna=False, sort=False)
+    grouped = rows.groupby(["pipeline", "stage"], dropna=False, sort=False, observed=True)
     out = grouped.agg(
         stage_order=("stage_order", "median"),
         deals_entered=("deal_id", "nunique"),
@@ -80,7 +91,9 @@ def stage_funnel(
         avg_days_in_stage=("days", "mean"),
     ).reset_index()
     distinct_advanced = (
-        rows[rows["advanced"]].groupby(["pipeline", "stage"], dropna=False)["deal_id"].nunique()
+        rows[rows["advanced"]]
+        .groupby(["pipeline", "stage"], dropna=False, observed=True)["deal_id"]
+        .nunique()
     )
     out["advanced"] = pd.MultiIndex.from_frame(out[["pipeline", "stage"]]).map(
         distinct_advanced.to_dict().get
@@ -88,14 +101,21 @@ def stage_funnel(
     out["conversion_to_next"] = out["advanced"].fillna(0).astype(float) / out["deals_entered"]
     # Terminal stages (the pipeline's last one, or one no deal ever left, such as Closed Won)
     # have no next stage; both facts come from the whole history, not only this range's.
-    last = frame.groupby("pipeline", dropna=False)["stage_order"].max()
+    last = frame.groupby("pipeline", dropna=False, observed=True)["stage_order"].max()
     final = out["pipeline"].map(last.to_dict()).astype(float)
-    left = frame["next_at"].notna().groupby([frame["pipeline"], frame["stage"]], dropna=False).any()
+    left = (
+        frame["next_at"]
+        .notna()
+        .groupby([frame["pipeline"], frame["stage"]], dropna=False, observed=True)
+        .any()
+    )
     ever_left = pd.MultiIndex.from_frame(out[["pipeline", "stage"]]).map(left.to_dict().get)
     terminal = (out["stage_order"] >= final) | ~pd.Series(ever_left, index=out.index).fillna(False)
     out.loc[terminal, "conversion_to_next"] = np.nan
     out = out.sort_values(["pipeline", "stage_order", "stage"], kind="stable", na_position="last")
     out["deals_entered"] = out["deals_entered"].astype(float)
+    for label in ("pipeline", "stage"):
+        out[label] = out[label].astype(object).where(out[label].notna(), None)
     return out[COLUMNS].reset_index(drop=True)
 
 
