@@ -121,8 +121,10 @@ class ReportConnection(Base):
     report_id: Mapped[str] = mapped_column(
         ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
     )
+    # CASCADE so that deleting a user (which cascades to reports and connections in one
+    # statement) succeeds; the service refuses to delete a connection a report still reads.
     connection_id: Mapped[str] = mapped_column(
-        ForeignKey("connections.id", ondelete="RESTRICT"), primary_key=True, index=True
+        ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     position: Mapped[int] = mapped_column(Integer)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import g, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -11,6 +13,8 @@ from sheets_sync.db.models import User
 from sheets_sync.db.types import utcnow
 from sheets_sync.web.extensions import db, signin
 from sheets_sync.web.identity import AuthError, Identity, is_dev_token
+
+LAST_SEEN_RESOLUTION = timedelta(hours=1)
 
 
 def bearer_token() -> str:
@@ -50,8 +54,12 @@ def user_for(session: Session, identity: Identity) -> User:
                 session.flush()
         except IntegrityError:  # a parallel first request created it
             user = session.scalars(select(User).where(User.subject == identity.subject)).one()
-    user.email = identity.email
-    user.last_seen_at = utcnow()
+    now = utcnow()
+    # Write only when something changed or an hour passed: a write per API call would take a
+    # database write lock on every sidebar poll.
+    if user.email != identity.email or now - user.last_seen_at > LAST_SEEN_RESOLUTION:
+        user.email = identity.email
+        user.last_seen_at = now
     session.commit()
     return user
 

@@ -9,6 +9,7 @@ each other's rows. Only an unreachable server skips the PostgreSQL cases.
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import uuid
 from collections.abc import Iterator
@@ -37,15 +38,21 @@ def _pg_admin_connect(dbname: str | None = None):
 
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, dropped afterwards."""
-    import psycopg
+    """A fresh PostgreSQL database for this test session, dropped afterwards.
 
+    Only a server that cannot be reached skips; a reachable server that refuses us (wrong user,
+    missing database) fails the tests, since that is a set-up error to fix.
+    """
+    from sqlalchemy.engine import make_url
+
+    url = make_url(PG_SERVER)
     try:
-        admin = _pg_admin_connect()
-    except psycopg.OperationalError as err:
-        reason = f"PostgreSQL at {PG_SERVER} is unreachable: {str(err).strip().splitlines()[0]}"
+        socket.create_connection((url.host or "127.0.0.1", url.port or 5432), timeout=3).close()
+    except OSError as err:
+        reason = f"PostgreSQL at {url.host}:{url.port or 5432} is unreachable: {err}"
         print(f"\nskipping PostgreSQL tests: {reason}", file=sys.stderr)
         pytest.skip(reason)
+    admin = _pg_admin_connect()
     name = f"sheets_sync_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')

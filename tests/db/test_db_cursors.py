@@ -101,3 +101,20 @@ def test_deleting_a_report_removes_its_runs_and_cursors(engine: Engine) -> None:
         assert session.scalars(select(SyncCursor)).all() == []
         assert session.scalars(select(ReportConnection)).all() == []
         assert len(session.scalars(select(Connection)).all()) == 1
+
+
+def test_deleting_a_user_removes_everything_they_own(engine: Engine) -> None:
+    user_id, report_id = _report(engine)
+    factory = session_factory(engine)
+    DbCursorStore(factory, report_id).commit({"demo": {"deals": "x"}})
+    with transaction(factory) as session:
+        connection = Connection(user_id=user_id, type="demo", name="demo", label="Demo")
+        session.add(connection)
+        session.flush()
+        session.add(ReportConnection(report_id=report_id, connection_id=connection.id, position=0))
+        session.add(Run(report_id=report_id, user_id=user_id, status="running"))
+    with engine.begin() as raw:
+        raw.execute(User.__table__.delete().where(User.__table__.c.id == user_id))
+    with factory() as session:
+        for model in (Report, Connection, ReportConnection, Run, SyncCursor):
+            assert session.scalars(select(model)).all() == [], model.__name__

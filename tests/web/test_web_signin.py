@@ -30,6 +30,9 @@ def test_valid_token_signs_in_and_creates_the_user_once(
     again_status, again = _me(client, google_key.token())
     assert again_status == 200
     assert again["id"] == body["id"]
+    # The subject identifies the user; a changed Google e-mail address follows along.
+    renamed = _me(client, google_key.token(email="ana.new@acme.example"))[1]
+    assert (renamed["id"], renamed["email"]) == (body["id"], "ana.new@acme.example")
 
 
 @pytest.mark.parametrize(

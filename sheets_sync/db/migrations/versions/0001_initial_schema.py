@@ -83,7 +83,7 @@ def upgrade() -> None:
             ["connection_id"],
             ["connections.id"],
             name=op.f("fk_report_connections_connection_id_connections"),
-            ondelete="RESTRICT",
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["report_id"],
