@@ -372,28 +372,24 @@ def stage_history(
 
     One row per deal and stage it entered; ids are ``<deal>-<stage>`` so re-reads are stable.
     """
-    rows: list[dict[str, Any]] = []
-    if not deals.empty:
-        for stage_id, info in stages.items():
-            column = date_entered_property(stage_id)
-            if column not in deals.columns:
-                continue
-            entered = deals[["id", column]].dropna()
-            for deal_id, when in zip(entered["id"], entered[column], strict=False):
-                if when in ("", None):
-                    continue
-                rows.append(
-                    {
-                        "history_id": f"{source}:{deal_id}-{stage_id}",
-                        "source": source,
-                        "deal_id": f"{source}:{deal_id}",
-                        "stage": info.label,
-                        "stage_order": info.order,
-                        "entered_at": when,
-                    }
-                )
+    columns = ["history_id", "source", "deal_id", "stage", "stage_order", "entered_at"]
+    props = {date_entered_property(sid): sid for sid in stages}
+    present = [p for p in props if p in deals.columns]
+    if deals.empty or not present:
+        return pd.DataFrame(columns=columns)
+    melted = deals[["id", *present]].melt(id_vars="id", var_name="prop", value_name="entered_at")
+    melted = melted[melted["entered_at"].notna() & (melted["entered_at"] != "")]
+    stage_id = melted["prop"].map(props)
+    deal_id = source + ":" + melted["id"].astype(str)
     frame = pd.DataFrame(
-        rows,
-        columns=["history_id", "source", "deal_id", "stage", "stage_order", "entered_at"],
+        {
+            "history_id": deal_id + "-" + stage_id,
+            "source": source,
+            "deal_id": deal_id,
+            "stage": stage_id.map({k: v.label for k, v in stages.items()}),
+            "stage_order": stage_id.map({k: v.order for k, v in stages.items()}),
+            "entered_at": melted["entered_at"],
+        },
+        columns=columns,
     )
-    return frame.sort_values("history_id").reset_index(drop=True) if len(frame) else frame
+    return frame.sort_values("history_id").reset_index(drop=True)

@@ -303,9 +303,10 @@ class Org:
         return None
 
 
-def seed(org: Org, opportunities: int = 60, random_seed: int = 5) -> Org:
-    """A deterministic sales org; related tables scale with ``opportunities``."""
+def seed(org: Org, opportunities: int = 60, random_seed: int = 5, related: float = 1.0) -> Org:
+    """A deterministic sales org; related tables hold ``related`` x as many rows."""
     rng = random.Random(random_seed)
+    people = max(1, int(opportunities * related))
     org.rng = random.Random(random_seed + 1)
     start = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -370,7 +371,7 @@ def seed(org: Org, opportunities: int = 60, random_seed: int = 5) -> Org:
             },
             when(i, opportunities),
         )
-        for i in range(opportunities)
+        for i in range(people)
     ]
     leads = [
         org.create(
@@ -387,7 +388,7 @@ def seed(org: Org, opportunities: int = 60, random_seed: int = 5) -> Org:
             },
             when(i, opportunities),
         )
-        for i in range(opportunities)
+        for i in range(people)
     ]
     opportunity_ids = []
     for i in range(opportunities):
@@ -408,20 +409,20 @@ def seed(org: Org, opportunities: int = 60, random_seed: int = 5) -> Org:
                 "actualclosedate": created if state else None,
                 "_ownerid_value": rng.choice(owners),
                 "_parentaccountid_value": accounts[i % n_accounts],
-                "_parentcontactid_value": contacts[i],
+                "_parentcontactid_value": contacts[i % people],
                 "_transactioncurrencyid_value": usd if i % 5 else eur,
-                "_originatingleadid_value": leads[i],
+                "_originatingleadid_value": leads[i % people],
             },
             created,
         )
         opportunity_ids.append(oid)
-        if state:
+        if state and i < people:
             org.tables["leads"][leads[i]].update(
                 {"statecode": 1, "statuscode": 3, "_qualifyingopportunityid_value": oid}
             )
     kinds = ("phonecall", "email", "appointment", "task", "letter")
     regarding = (opportunity_ids, accounts, contacts, leads)
-    for i in range(opportunities):
+    for i in range(people):
         org.create(
             "activitypointers",
             {
@@ -435,7 +436,7 @@ def seed(org: Org, opportunities: int = 60, random_seed: int = 5) -> Org:
             },
             when(i, opportunities),
         )
-    for i in range(max(1, opportunities // 10)):
+    for i in range(max(1, people // 10)):
         state = rng.choice((0, 1))
         org.create(
             "incidents",

@@ -79,6 +79,7 @@ class HubSpotEmulator:
         self.tokens: dict[str, frozenset[str]] = {PRIVATE_TOKEN: ALL_SCOPES}
         self.oauth_scopes: frozenset[str] = ALL_SCOPES
         self._search_cache: dict[str, list[dict[str, Any]]] = {}
+        self._list_cache: dict[str, list[dict[str, Any]]] = {}
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -328,13 +329,7 @@ class HubSpotEmulator:
         properties = _multi(query.get("properties"))
         associations = _multi(query.get("associations"))
         with self._lock:
-            records = [
-                r
-                for _, r in sorted(
-                    self.portal.objects[object_type].items(), key=lambda kv: int(kv[0])
-                )
-                if bool(r.get("archived")) == archived
-            ]
+            records = self._ordered(object_type, archived)
             page = records[offset : offset + limit]
             results = [self._shape(object_type, r, properties, associations) for r in page]
         body: dict[str, Any] = {"results": results}
@@ -366,6 +361,17 @@ class HubSpotEmulator:
         if offset + limit < len(records):
             answer["paging"] = {"next": {"after": str(offset + limit)}}
         return answer
+
+    def _ordered(self, object_type: str, archived: bool) -> list[dict[str, Any]]:
+        """Live (or archived) records by id; cached until the portal changes."""
+        key = f"{object_type}:{archived}:{self.portal.version}"
+        if key not in self._list_cache:
+            records = sorted(self.portal.objects[object_type].items(), key=lambda kv: int(kv[0]))
+            self._list_cache = {
+                k: v for k, v in self._list_cache.items() if k.endswith(f":{self.portal.version}")
+            }
+            self._list_cache[key] = [r for _, r in records if bool(r.get("archived")) == archived]
+        return self._list_cache[key]
 
     def _matching(self, object_type: str, body: dict[str, Any]) -> list[dict[str, Any]]:
         """Live records matching the search filters, sorted; cached until the portal changes."""
