@@ -11,8 +11,10 @@ history rows per related deal), then:
 
 For each it prints the requests made, the floor (per object, records / largest page size:
 2,000 for REST, 10,000 per Bulk API 2.0 result page above the threshold), the ratio, and
-records per second. Requests can go below the floor: the connector fetches the first page of
-five objects in one Composite call. Run from the repository root:
+records per second, and the incremental refresh as a share of the full pull measured in the
+same run (the machine is shared: absolute seconds drift). Requests can go below the floor:
+the connector fetches the first page of five objects in one Composite call. Run from the
+repository root:
 
     python bench/connectors_bench.py [--opportunities 100000]
 """
@@ -88,6 +90,7 @@ def main() -> None:
 
         context = ReadContext(cache_dir=str(work / "cache"))
         seconds, full = _read(source, context)
+        full_seconds = seconds
         floor = _floor(counts, args.bulk_threshold)
         print(
             f"\nfull pull: {records:,} records in {seconds:.1f} s "
@@ -129,6 +132,10 @@ def main() -> None:
         print(
             f"  emulator saw {emulator.api_calls() + emulator.api_calls('/oauth2/token') - before}"
             f" requests; API usage reported {inc.stats['api_usage']}"
+        )
+        print(
+            f"  against the full pull in this run: {inc.requests / full.requests:.0%} of its "
+            f"requests, {seconds / full_seconds:.0%} of its time"
         )
         modes = {name: s["mode"] for name, s in inc.stats["streams"].items()}
         print(

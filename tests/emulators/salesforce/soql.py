@@ -7,6 +7,7 @@ escapes), numbers, ``true``/``false``/``null`` or unquoted datetime / date liter
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -57,8 +58,10 @@ def _value(text: str) -> Any:
     return parse_time(text)
 
 
+@functools.lru_cache(maxsize=1 << 20)
 def parse_time(text: str) -> datetime:
-    """Parse a SOQL datetime or date literal / a stored Salesforce timestamp."""
+    """Parse a SOQL datetime or date literal / a stored Salesforce timestamp (memoised: the
+    emulator compares every stored SystemModstamp on each incremental query)."""
     cleaned = text.replace("Z", "+00:00")
     cleaned = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", cleaned)
     try:
