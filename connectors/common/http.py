@@ -38,8 +38,6 @@ from connectors.common.errors import (
     TransportSecurityError,
 )
 
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-
 
 def is_retryable_status(status: int) -> bool:
     """True for the statuses a retry can fix: 429 and 5xx."""
