@@ -7,12 +7,15 @@ rotate``) re-encrypts old values before the oldest key is retired.
 
 The keys come from ``SHEETS_SYNC_ENCRYPTION_KEYS`` (comma-separated) or from a Google Secret
 Manager secret version named by ``SHEETS_SYNC_ENCRYPTION_KEYS_SECRET`` whose payload is the same
-comma-separated list. Neither a key nor a plaintext ever appears in an error message.
+comma-separated list, read through Secret Manager's REST API with google-auth. Neither a key
+nor a plaintext ever appears in an error message.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -21,6 +24,9 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sheets_sync.errors import ConfigError, SheetsSyncError
 
 SecretReader = Callable[[str], str]
+SECRET_MANAGER_URL = "https://secretmanager.googleapis.com/v1"
+CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+_SECRET_VERSION = re.compile(r"projects/[^/]+/secrets/[^/]+/versions/[^/]+")
 
 
 class SecretsError(SheetsSyncError):
@@ -101,23 +107,35 @@ class KeyRing:
         return True
 
 
-def read_secret_manager(name: str) -> str:
+def read_secret_manager(name: str, session: Any = None, base_url: str = SECRET_MANAGER_URL) -> str:
     """Read a Secret Manager secret version (``projects/P/secrets/S/versions/V``) as text.
 
-    Uses the official client, installed on App Engine deployments that set
-    ``SHEETS_SYNC_ENCRYPTION_KEYS_SECRET``; it authenticates with the service's default
-    credentials.
+    Calls the REST API's ``:access`` method with the service's default credentials (the App
+    Engine service account needs the Secret Manager Secret Accessor role). ``session`` replaces
+    the authorised HTTP session (tests point it at a loopback server).
     """
-    try:
-        from google.cloud import secretmanager  # type: ignore[attr-defined]
-    except ImportError:
+    if not _SECRET_VERSION.fullmatch(name):
         raise ConfigError(
-            "SHEETS_SYNC_ENCRYPTION_KEYS_SECRET needs the google-cloud-secret-manager package; "
-            "install it or set SHEETS_SYNC_ENCRYPTION_KEYS instead"
-        ) from None
-    client = secretmanager.SecretManagerServiceClient()
-    response = client.access_secret_version(name=name)
-    return str(response.payload.data.decode("utf-8"))
+            f"SHEETS_SYNC_ENCRYPTION_KEYS_SECRET {name!r} is not a secret version name like "
+            "projects/my-project/secrets/sheets-sync-keys/versions/latest"
+        )
+    if session is None:
+        import google.auth
+        from google.auth.transport.requests import AuthorizedSession
+
+        credentials, _ = google.auth.default(scopes=[CLOUD_PLATFORM_SCOPE])
+        session = AuthorizedSession(credentials)
+    response = session.get(f"{base_url}/{name}:access", timeout=10)
+    if response.status_code != 200:
+        raise ConfigError(
+            f"Secret Manager answered {response.status_code} for {name!r}; check the name and "
+            "that the service account has the Secret Manager Secret Accessor role"
+        )
+    try:
+        data = response.json()["payload"]["data"]
+        return base64.b64decode(data).decode("utf-8")
+    except (ValueError, KeyError, TypeError):
+        raise ConfigError(f"Secret Manager returned no readable payload for {name!r}") from None
 
 
 def load_keyring(

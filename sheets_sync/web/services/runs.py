@@ -141,11 +141,13 @@ def execute_run(
     *,
     now: datetime | None = None,
     destination: Destination | None = None,
-) -> Run:
+) -> Run | None:
     """Perform the queued run ``run_id`` and record its outcome; returns the finished run.
 
     A run that is not queued (already taken, or finished) is returned untouched, so delivering
-    the same run twice never refreshes twice.
+    the same run twice never refreshes twice. ``None`` means the report (and so the run) was
+    deleted while it ran. ``destination`` replaces the report's own (tests, and the Sheets
+    destination once it needs per-user credentials).
     """
     with env.factory() as session, session.begin():
         run = session.scalar(select(Run).where(Run.id == run_id).with_for_update())
@@ -197,9 +199,12 @@ def _finish(
     *,
     result: RefreshResult | None = None,
     error: tuple[str, str] | None = None,
-) -> Run:
+) -> Run | None:
     with factory() as session, session.begin():
-        run = session.get_one(Run, run_id)
+        run = session.get(Run, run_id)
+        if run is None:
+            log.info("run %s was deleted with its report before it finished", run_id)
+            return None
         run.finished_at = utcnow()
         if result is not None:
             run.status = "succeeded"
