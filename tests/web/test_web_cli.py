@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+import requests
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
 
@@ -45,3 +51,38 @@ def test_dev_token_is_refused_on_app_engine(monkeypatch: pytest.MonkeyPatch) -> 
     result = CliRunner().invoke(main, ["dev-token", "dev@example.com"])
     assert result.exit_code == 1
     assert "SHEETS_SYNC_DEV_LOGIN cannot be enabled" in result.output
+
+
+def test_serve_answers_http_with_a_migrated_database(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "SHEETS_SYNC_DATA_DIR": str(tmp_path / "service"),
+        "SHEETS_SYNC_SECRET_KEY": "serve-test-secret",
+    }
+    env.pop("DATABASE_URL", None)
+    env.pop("SHEETS_SYNC_DATABASE_URL", None)
+    command = [sys.executable, "-m", "sheets_sync.cli", "serve", "--port", str(port), "--dev-login"]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                health = requests.get(f"{base}/internal/health", timeout=2)
+                break
+            except requests.ConnectionError:
+                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                assert time.monotonic() < deadline, "the service did not start within 60 s"
+                time.sleep(0.2)
+        assert health.json() == {"status": "ok"}
+        token = DevTokens("serve-test-secret").issue("dev@example.com")
+        me = requests.get(f"{base}/api/me", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        assert me.json()["email"] == "dev@example.com"
+        assert (tmp_path / "service" / "sheets-sync.db").is_file()
+        assert (tmp_path / "service" / "encryption.key").stat().st_mode & 0o077 == 0
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
