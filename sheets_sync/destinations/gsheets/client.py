@@ -89,6 +89,16 @@ class SheetsApi:
             reply: dict[str, Any] = self.http.batch_update(spreadsheet_id, {"requests": requests_})
         return reply
 
+    def values_batch_update_raw(
+        self, spreadsheet_id: str, data: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """``values.batchUpdate`` with RAW input: strings are stored as-is, never parsed."""
+        with self._call(spreadsheet_id):
+            reply: dict[str, Any] = self.http.values_batch_update(
+                spreadsheet_id, {"valueInputOption": "RAW", "data": data}
+            )
+        return reply
+
     def values_get(self, spreadsheet_id: str, a1_range: str) -> dict[str, Any]:
         """``spreadsheets.values.get`` with unformatted values and dates as serial numbers."""
         with self._call(spreadsheet_id):

@@ -23,6 +23,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,7 @@ from sheets_sync.destinations.gsheets.registry import (
 )
 from sheets_sync.destinations.gsheets.retry import RetryPolicy
 from sheets_sync.destinations.gsheets.settings import GoogleSheetsSettings
-from sheets_sync.destinations.gsheets.staging import choose_staged, pack_chunks
+from sheets_sync.destinations.gsheets.staging import choose_staged, plan_staging
 from sheets_sync.destinations.gsheets.transport import RequestStats
 from sheets_sync.document import TabKind, Workbook
 from sheets_sync.errors import ConfigError
@@ -218,18 +219,23 @@ class GoogleSheetsDestination(Destination):
         tail = [delete_sheet(i) for i in created.drop_sheet_ids]
         limit = self.settings.payload_limit
         staged = choose_staged(targets, _size(head), limit)
-        batches: list[list[Request]] = []
+        calls: list[Callable[[], object]] = []
         if staged:
             token = secrets.token_hex(4)
             taken: set[int] = {t.sheet_id for t in targets}
             first: list[Request] = list(cleanup)
+            titles: dict[int, str] = {}
             for position, target in enumerate(staged):
                 target.staging_id = state.free_id("staging", target.name, token, taken=taken)
                 taken.add(target.staging_id)
-                first.extend(staging_sheet_requests(target, position))
-            chunks = pack_chunks(staged, limit, _size(first))
-            chunks[0] = first + chunks[0]
-            batches.extend(chunks)
+                created_sheet = staging_sheet_requests(target, position)
+                titles[target.staging_id] = created_sheet[0]["addSheet"]["properties"]["title"]
+                first.extend(created_sheet)
+            plan = plan_staging(staged, titles, limit)
+            first.extend(plan.styled)
+            calls.append(partial(api.batch_update, spreadsheet_id, first))
+            for data in plan.value_batches:
+                calls.append(partial(api.values_batch_update_raw, spreadsheet_id, data))
             head = [theme_request(workbook.theme)]
         final = list(head)
         for target in targets:
@@ -239,11 +245,11 @@ class GoogleSheetsDestination(Destination):
             final.extend(tab_requests(target, workbook.theme, existing_rules))
         final.extend(delete_sheet(t.staging_id) for t in staged if t.staging_id is not None)
         final.extend(tail)
-        batches.append(final)
-        for done, batch in enumerate(batches):
-            progress("gsheets requests", done, len(batches))
-            api.batch_update(spreadsheet_id, batch)
-        progress("gsheets requests", len(batches), len(batches))
+        calls.append(partial(api.batch_update, spreadsheet_id, final))
+        for done, call in enumerate(calls):
+            progress("gsheets requests", done, len(calls))
+            call()
+        progress("gsheets requests", len(calls), len(calls))
         warnings.extend(w for t in targets for w in t.warnings)
         return WriteResult(
             location=self.location(),

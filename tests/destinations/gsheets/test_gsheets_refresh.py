@@ -281,3 +281,24 @@ def test_destination_from_refresh_config_options(
     monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
     with pytest.raises(ConfigError, match="GOOGLE_APPLICATION_CREDENTIALS"):
         GoogleSheetsDestination.from_options({"spreadsheet_id": "x"})
+
+
+def test_staged_refresh_keeps_values_typed_and_text_as_text(
+    emulator: SheetsEmulator, make_destination: Make
+) -> None:
+    dest = make_destination(payload_limit=10_000)
+    result = dest.write(workbook(200))
+    sid = str(dest.spreadsheet_id)
+    bodies = [r.body for r in emulator.api_requests() if r.path.endswith("values:batchUpdate")]
+    assert len(bodies) >= 2 and all(b["valueInputOption"] == "RAW" for b in bodies)
+    assert result.requests == 2 + len(bodies) + 1  # create, staging sheets, chunks, swap
+    raw = emulator.book(sid).sheet_by_title("Raw deals")
+    assert raw is not None
+    for row, name in enumerate(TRICKY_NAMES, start=1):
+        assert raw.cells[(row, 1)]["userEnteredValue"] == {"stringValue": name}
+    assert raw.cells[(1, 4)]["userEnteredValue"] == {"numberValue": 45292.0}
+    assert raw.cells[(1, 4)]["userEnteredFormat"]["numberFormat"]["type"] == "DATE"
+    assert raw.cells[(0, 0)]["userEnteredFormat"]["textFormat"]["bold"] is True
+    assert raw.cells[(1, 3)]["userEnteredValue"] == {"boolValue": True}
+    assert len(emulator.grid(sid, "Raw deals")) == 201
+    assert [s.title for s in emulator.book(sid).sheets] == ["Summary", "Raw deals"]
