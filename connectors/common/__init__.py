@@ -27,6 +27,13 @@ Modules, one job each:
 - :mod:`connectors.common.cache` - ``RecordStore`` (``DiskRecordStore``, ``SqlRecordStore``,
   ``MemoryRecordStore``), ``store_for(cache_dir, state_store)``, ``StagedChanges`` (stage every
   stream's fetched records, write only on ``commit()``), ``fingerprint(fields)``.
+- :mod:`connectors.common.calls` - ``call_with_retries(service, what, call, classify, policy,
+  stats)``: the same retry policy around a call of a client that does not use ``requests``
+  (hubspot-api-client's urllib3); ``classify`` marks what is ``Transient``.
+- :mod:`connectors.common.ratelimit` - ``RateLimiter(windows)`` (sliding windows, e.g. 100 per
+  10 s) and ``shared_limiter(key, windows)``, one per account across sources and reads.
+- :mod:`connectors.common.options` - ``check_known``, ``secret`` (inline or ``<key>_env``),
+  ``number`` and ``names`` for validating a source's options.
 - :mod:`connectors.common.runner` - ``IncrementalReader``: the per-read loop tying the above
   together (plan each stream, fetch through a connector callback, stage, commit, build tables
   and propose cursors).

@@ -51,6 +51,7 @@ from connectors.dynamics.streams import (
     select_columns,
 )
 from sheets_sync.errors import ConfigError
+from sheets_sync.issues import DataIssue, Severity
 
 DELETED = "$deletedEntity"
 
@@ -121,7 +122,8 @@ class DynamicsSource(Source):
         before, retries, renewals = stats.requests, stats.retries, client.renewals
         acquired = self.tokens.acquired
         store = store_for(context.cache_dir, context.state_store)
-        currencies = self._currencies(client)
+        issues: list[DataIssue] = []
+        currencies = self._currencies(client, issues)
         deltas: dict[str, str] = {}
 
         def fields_for(stream: Stream) -> list[str]:
@@ -135,6 +137,7 @@ class DynamicsSource(Source):
 
         reader = IncrementalReader(self.name, context, store)
         result = reader.read(self._streams, fields_for, fetch, derive)
+        result.issues = issues + result.issues
         # Written after the records committed: a lost delta link only costs a slower next
         # read (modifiedon + key reconciliation), never a missed change.
         for name, link in deltas.items():
@@ -157,7 +160,7 @@ class DynamicsSource(Source):
         )
         return result
 
-    def _currencies(self, client: DataverseClient) -> dict[str, str]:
+    def _currencies(self, client: DataverseClient, issues: list[DataIssue]) -> dict[str, str]:
         url = client.collection_url(
             "transactioncurrencies", ["transactioncurrencyid", "isocurrencycode"]
         )
@@ -166,8 +169,15 @@ class DynamicsSource(Source):
             for page in client.pages(url, "transactioncurrencies"):
                 for row in page["value"]:
                     found[str(row.get("transactioncurrencyid"))] = str(row.get("isocurrencycode"))
-        except PermissionDeniedError:
-            pass  # currency only enriches money columns; the base currency is then unknown
+        except PermissionDeniedError as err:
+            # Currency only labels money columns: a missing privilege degrades, never fails.
+            issues.append(
+                DataIssue(
+                    Severity.WARNING,
+                    f"currencies could not be read, currency columns are blank: {err}",
+                    self.name,
+                )
+            )
         return found
 
     def _fetch(

@@ -73,6 +73,14 @@ def test_missing_privilege_names_the_table(emulator, make_source):
         make_source(entities=["incidents"]).read(ReadContext())
 
 
+def test_unreadable_currency_lookup_degrades_to_a_warning(emulator, make_source):
+    emulator.privileges.discard("prvReadTransactionCurrency")
+    result = make_source(entities=["opportunities"]).read(ReadContext())
+    assert len(result.tables["deals"]) == 60
+    assert result.tables["deals"]["currency"].isna().all()
+    assert any("currencies could not be read" in i.message for i in result.issues)
+
+
 @pytest.mark.parametrize("damage", ["truncate", "malformed"])
 def test_damaged_page_is_a_clear_error_and_leaves_cache_and_cursor(
     emulator, make_source, org, damage

@@ -162,6 +162,28 @@ def test_search_windows_split_so_no_search_passes_the_10000_cap():
     assert (second.tables["deals"]["amount"] == 5.0).all()
 
 
+def test_a_window_too_dense_to_split_falls_back_to_the_list(make_source):
+    portal = seed(Portal(), deals=30, contacts=0, companies=1, activities=0, tickets=0)
+    emulator = HubSpotEmulator(portal, search_cap=10).start()
+    try:
+        source = make_source(host=emulator.base_url, objects=["deals"], search_result_cap=10)
+        store = MemoryRecordStore()
+        first = source.read(ReadContext(state_store=store))
+        stamp = "2025-06-01T00:00:00.000Z"  # twelve deals changed in the same millisecond
+        for deal_id in sorted(portal.objects["deals"], key=int)[:12]:
+            portal.objects["deals"][deal_id]["properties"].update(
+                {"amount": "9", "hs_lastmodifieddate": stamp}
+            )
+        portal.version += 1
+        before = len(emulator.requests)
+        second = source.read(ReadContext(state_store=store, cursors=first.cursors))
+        lists = [c for c in emulator.requests[before:] if c == ("GET", "/crm/v3/objects/deals")]
+    finally:
+        emulator.stop()
+    assert (second.tables["deals"]["amount"] == 9.0).sum() == 12
+    assert len(lists) == 2  # the live list replacing the search, then the archived list
+
+
 def test_recorded_hubspot_records_parse(shared_fixtures, make_source, emulator, portal):
     added = load_fixture_records(portal, shared_fixtures)
     if not added:

@@ -85,7 +85,7 @@ ENTITIES: dict[str, dict[str, Any]] = {
         "logical": "transactioncurrency",
         "key": "transactioncurrencyid",
         "name": "currencyname",
-        "privilege": "",
+        "privilege": "prvReadTransactionCurrency",
         "tracked": False,
     },
 }
