@@ -35,7 +35,6 @@ from sheets_sync.destinations.gsheets.budget import fit_workbook, tab_cells
 from sheets_sync.destinations.gsheets.builders import (
     Request,
     TabTarget,
-    add_sheet,
     delete_sheet,
     staging_sheet_requests,
     tab_requests,
@@ -55,7 +54,7 @@ from sheets_sync.destinations.gsheets.retry import RetryPolicy
 from sheets_sync.destinations.gsheets.settings import GoogleSheetsSettings
 from sheets_sync.destinations.gsheets.staging import choose_staged, plan_staging
 from sheets_sync.destinations.gsheets.transport import RequestStats
-from sheets_sync.document import TabKind, Workbook
+from sheets_sync.document import Workbook
 from sheets_sync.errors import ConfigError
 from sheets_sync.layout import layout_tab
 
@@ -327,23 +326,19 @@ def _size(requests: list[Request]) -> int:
 
 
 def _skeleton(workbook: Workbook) -> dict[str, Any]:
-    """The ``spreadsheets.create`` body: title, locale, time zone and one sheet per tab."""
+    """The ``spreadsheets.create`` body: title, locale, time zone and one sheet per tab.
+
+    Sheets chooses the sheet ids; the first write adopts the sheets by title and registers them.
+    """
     sheets = []
     for index, tab in enumerate(workbook.tabs):
         layout = layout_tab(tab)
-        sheets.append(
-            add_sheet(
-                0,
-                tab.name,
-                index,
-                max(layout.n_rows, layout.frozen_rows + 1),
-                max(layout.n_cols, 1),
-                layout.frozen_rows,
-            )["addSheet"]
-        )
-        del sheets[-1]["properties"]["sheetId"]  # let Sheets choose; the write adopts by title
-        if tab.kind is TabKind.DATA:
-            sheets[-1]["properties"]["gridProperties"]["frozenRowCount"] = 1
+        grid = {
+            "rowCount": max(layout.n_rows, layout.frozen_rows + 1),
+            "columnCount": max(layout.n_cols, 1),
+            "frozenRowCount": layout.frozen_rows,
+        }
+        sheets.append({"properties": {"title": tab.name, "index": index, "gridProperties": grid}})
     return {
         "properties": {"title": workbook.title, "locale": "en_US", "timeZone": workbook.timezone},
         "sheets": sheets,
