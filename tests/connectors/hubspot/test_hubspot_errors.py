@@ -3,6 +3,8 @@ the shared limiter and the connection test."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from connectors.base import ReadContext
@@ -120,7 +122,9 @@ def test_a_repeated_after_cursor_is_refused(emulator, make_source, monkeypatch):
         make_source(objects=["deals"]).read(ReadContext())
 
 
-def test_shared_limiter_keeps_searches_and_bursts_under_the_limits(make_source, portal):
+def test_shared_limiter_keeps_searches_and_bursts_under_the_limits(
+    make_source, portal, monkeypatch
+):
     source = make_source(objects=["deals"], burst_limit=4, search_per_second=2)
     client = HubSpotClient(source.settings, RetryPolicy(), RequestStats())
     now = [0.0]
@@ -130,20 +134,31 @@ def test_shared_limiter_keeps_searches_and_bursts_under_the_limits(make_source, 
         slept.append(seconds)
         now[0] += seconds
 
-    for limiter in (client.limiter, client.search_limiter):
-        limiter.clock, limiter.sleep = (lambda: now[0]), sleep
+    sent: dict[str, list[float]] = {"all": [], "search": []}
+    for kind, limiter in (("all", client.limiter), ("search", client.search_limiter)):
+        monkeypatch.setattr(limiter, "clock", lambda: now[0])
+        monkeypatch.setattr(limiter, "sleep", sleep)
+        acquire = limiter.acquire
+
+        def recorded(acquire=acquire, kind=kind) -> float:
+            waited = acquire()
+            sent[kind].append(now[0])
+            return waited
+
+        monkeypatch.setattr(limiter, "acquire", recorded)
     store = MemoryRecordStore()
     first = source.read(ReadContext(state_store=store))
     for deal_id in sorted(portal.objects["deals"], key=int)[:3]:
         portal.update("deals", deal_id, {"amount": "3"})
-    source.settings = source.settings.__class__(
-        **{**source.settings.__dict__, "search_page_size": 1}
-    )
+    # one change per search page, so the searches alone outrun the per-second window
+    source.settings = dataclasses.replace(source.settings, search_page_size=1)
     source.read(ReadContext(state_store=store, cursors=first.cursors))
-    sent = client.limiter._sent
-    times = list(sent)
-    # never more than 4 calls in any 10 s window, and time had to pass for that
+    times, searches = sent["all"], sent["search"]
+    # never more than 4 calls in any 10 s window nor 2 searches in any second, and the reads
+    # had to wait for that
     assert all(sum(1 for t in times if s <= t < s + 10) <= 4 for s in times)
+    assert len(searches) >= 3
+    assert all(sum(1 for t in searches if s <= t < s + 1) <= 2 for s in searches)
     assert sum(slept) >= 10
 
 
