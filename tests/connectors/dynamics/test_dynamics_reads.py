@@ -86,6 +86,20 @@ def test_incremental_with_change_tracking_equals_a_full_pull(emulator, make_sour
     assert second.requests < first.requests
 
 
+def test_delta_links_survive_in_a_disk_cache_and_cursors_stay_before_the_start(
+    tmp_path, emulator, make_source, org
+):
+    started = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
+    source = make_source(entities=["opportunities"])
+    first = source.read(ReadContext(cache_dir=str(tmp_path / "cache"), started_at=started))
+    assert all(pd.Timestamp(c) <= started for c in first.cursors.values())
+    org.delete("opportunities", sorted(org.tables["opportunities"])[0])
+    fresh = make_source(entities=["opportunities"])  # a new process: only the disk remains
+    second = fresh.read(ReadContext(cache_dir=str(tmp_path / "cache"), cursors=first.cursors))
+    assert "$deltatoken=" in [u for u in emulator.urls if "opportunities" in u][-1]
+    assert len(second.tables["deals"]) == 59
+
+
 def test_incremental_with_key_reconciliation_equals_a_full_pull(emulator, make_source, org):
     source = make_source(deletions="reconcile")
     store = MemoryRecordStore()
