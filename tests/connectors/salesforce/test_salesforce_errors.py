@@ -111,10 +111,14 @@ def test_password_and_security_token_login(emulator, make_source):
     )
     assert len(source.read(ReadContext()).tables["deals"]) == 3
     bad = make_source(
-        auth="password", username=emu_server.USERNAME, password="wrong", security_token="x"
+        auth="password",
+        username=emu_server.USERNAME,
+        password="hunter2-wrong",
+        security_token="tok-XYZ",
     )
-    with pytest.raises(CredentialsError, match=r"INVALID_LOGIN.*security token"):
+    with pytest.raises(CredentialsError, match=r"INVALID_LOGIN.*security token") as info:
         bad.read(ReadContext())
+    assert "hunter2-wrong" not in str(info.value) and "tok-XYZ" not in str(info.value)
 
 
 def test_jwt_bearer_login(emulator, make_source, tmp_path):
