@@ -10,12 +10,6 @@ Modules, one job each:
   ``requests.Session`` to hand to any vendor client: timeout on every request, requests counted in
   ``session.stats``, retries only 429/5xx/timeouts with bounded exponential backoff + jitter and
   ``Retry-After``; ``add_listener(fn)`` to read response headers (rate-limit usage).
-- :mod:`connectors.common.calls` - ``call_with_retries``: the same policy around one call of a
-  client that does not send through ``requests`` (hubspot-api-client uses urllib3).
-- :mod:`connectors.common.ratelimit` - ``RateLimiter`` / ``shared_limiter``: sliding-window
-  pacing shared per account (HubSpot burst and search limits).
-- :mod:`connectors.common.options` - reading secrets (inline or ``<key>_env``) and bounded numbers
-  from a source's options.
 - :mod:`connectors.common.paging` - ``Paginator(fetch, next_token)``: iterate pages, refusing a
   repeated page token/URL.
 - :mod:`connectors.common.streams` - ``with_custom_fields(streams, options["custom_fields"])``,
