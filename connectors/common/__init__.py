@@ -5,7 +5,8 @@ Modules, one job each:
 - :mod:`connectors.common.errors` - typed :class:`~sheets_sync.errors.SourceError` subclasses
   (``CredentialsError``, ``PermissionDeniedError``, ``UnknownFieldError``,
   ``QuotaExceededError``, ``RetriesExhaustedError``, ``MalformedResponseError``,
-  ``RequestRejectedError``) and ``error_for_status(service, status, where, detail)``.
+  ``TransportSecurityError``, ``RequestRejectedError``) and
+  ``error_for_status(service, status, where, detail)``.
 - :mod:`connectors.common.http` - ``ApiSession(service, RetryPolicy(...))``, a
   ``requests.Session`` to hand to any vendor client: timeout on every request, requests counted in
   ``session.stats``, retries only 429/5xx/timeouts with bounded exponential backoff + jitter and
@@ -30,5 +31,5 @@ Modules, one job each:
   ``number`` and ``names`` for validating a source's options.
 - :mod:`connectors.common.runner` - ``IncrementalReader``: the per-read loop tying the above
   together (plan each stream, fetch through a connector callback, stage, commit, build tables
-  and propose cursors).
+  and propose cursors); ``plan()`` alone for connectors that batch first requests.
 """
