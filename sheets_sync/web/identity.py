@@ -65,7 +65,6 @@ class CachingRequest(transport.Request):
         self._default_ttl = default_ttl
         self._cache: dict[str, tuple[float, transport.Response]] = {}
         self._lock = threading.Lock()
-        self.fetches = 0
 
     def __call__(  # type: ignore[override]
         self,
@@ -83,7 +82,6 @@ class CachingRequest(transport.Request):
             if hit and hit[0] > time.monotonic():
                 return hit[1]
         response = self._inner(url, method="GET", headers=headers, timeout=timeout or 10)
-        self.fetches += 1
         if response.status == 200:
             ttl = self._ttl(response.headers.get("Cache-Control", ""))
             with self._lock:

@@ -18,9 +18,16 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from sheets_sync.errors import ConfigError
@@ -91,6 +98,16 @@ class Settings(BaseSettings):
     on_app_engine: bool = Field(
         default=False, description="Set from GAE_ENV / GAE_APPLICATION; not read from a variable."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _detect_app_engine(cls, data: Any) -> Any:
+        # Also when Settings() is built directly: App Engine always means production.
+        if isinstance(data, dict):
+            data.setdefault("on_app_engine", on_app_engine())
+            if data["on_app_engine"]:
+                data["env"] = "production"
+        return data
 
     @field_validator("allowed_domains", mode="before")
     @classmethod

@@ -72,3 +72,25 @@ def test_a_restart_fails_runs_the_previous_process_left_active(
     finally:
         runner.shutdown(restarted)
         db.engine_for(restarted).dispose()
+
+
+def test_unexpected_errors_are_a_generic_json_500(
+    client: FlaskClient, ana: dict[str, str], monkeypatch: Any
+) -> None:
+    from sheets_sync.web.services import reports as service
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("connection to db-password-hunter2 lost")
+
+    monkeypatch.setattr(service, "list_reports", broken)
+    response = client.get("/api/reports", headers=ana)
+    assert response.status_code == 500
+    error = response.get_json()["error"]
+    assert error["code"] == "internal_error"
+    assert "hunter2" not in error["message"]
+
+
+def test_oversized_bodies_are_refused_as_json(client: FlaskClient, ana: dict[str, str]) -> None:
+    big = {"type": "demo", "name": "demo", "options": {"padding": "x" * (3 * 1024 * 1024)}}
+    response = client.post("/api/connections", headers=ana, json=big)
+    assert (response.status_code, response.get_json()["error"]["code"]) == (413, "too_large")

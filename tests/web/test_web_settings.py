@@ -106,3 +106,14 @@ def test_bad_database_url_is_one_clear_line(tmp_path: Path) -> None:
     settings = load_settings({"SHEETS_SYNC_DATABASE_URL": "not a url"})
     with pytest.raises(ConfigError, match="not a database URL"):
         create_app(settings)
+
+
+def test_settings_built_directly_still_detect_app_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sheets_sync.web.settings import Settings
+
+    monkeypatch.setenv("GAE_APPLICATION", "s~acme")
+    monkeypatch.setenv("SHEETS_SYNC_ENV", "local")
+    settings = Settings()
+    assert (settings.env, settings.on_app_engine) == ("production", True)
+    with pytest.raises(ConfigError, match="production start needs"):
+        create_app(settings)
