@@ -126,3 +126,20 @@ def test_deleting_the_report_during_the_run_is_harmless(
     )
     with app.app_context():
         assert db.session.get(Run, run_id) is None
+
+
+def test_progress_is_visible_while_the_run_is_going(
+    app: Flask, client: FlaskClient, ana: dict[str, str]
+) -> None:
+    _, run_id = _queued(app, client, ana)
+    seen: list[tuple[str, str | None]] = []
+
+    def look() -> None:
+        # What a sidebar polling GET /api/runs/{id} sees during the write.
+        body = call(client, "GET", "/runs/{run_id}", ana, run_id=run_id).get_json()
+        seen.append((body["status"], body["progress"]["step"]))
+
+    execute_run(_env(app), run_id, now=NOW, destination=MemoryDestination(look))
+    assert seen == [("running", "writing")]
+    final = call(client, "GET", "/runs/{run_id}", ana, run_id=run_id).get_json()
+    assert (final["status"], final["progress"]["step"]) == ("succeeded", "done")
