@@ -66,6 +66,8 @@ def classify(err: BaseException) -> Transient | None:
         return Transient(f"HTTP {status}", status, retry_after_seconds(_headers(err)))
     if isinstance(err, urllib3.exceptions.SSLError):
         return None
+    if isinstance(err, urllib3.exceptions.NewConnectionError):
+        return Transient("connection error")  # checked first: urllib3 files it under timeouts
     if isinstance(err, urllib3.exceptions.TimeoutError):
         return Transient("timeout")
     if isinstance(err, urllib3.exceptions.HTTPError):

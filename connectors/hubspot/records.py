@@ -2,8 +2,8 @@
 
 Every record must carry an ``id`` and a ``properties`` object, as HubSpot documents; anything
 else is a :class:`MalformedResponseError` so a damaged page never reaches the record cache.
-Associations become ``assoc_<type>`` columns holding the first associated id (HubSpot lists the
-primary association first).
+Associations become ``assoc_<type>`` columns holding the primary associated id (entries typed
+``..._unlabeled`` come after the others).
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ def flatten(result: Any, associations: Iterable[str], object_type: str) -> dict[
     linked = result.get("associations") or {}
     for target in associations:
         found = ((linked.get(target) or {}).get("results")) or []
+        # HubSpot lists a labelled copy ("deal_to_company_unlabeled") beside the primary one
+        found = sorted(found, key=lambda a: str(a.get("type", "")).endswith("_unlabeled"))
         row[f"assoc_{target}"] = str(found[0]["id"]) if found else None
     return row
 

@@ -191,3 +191,10 @@ def test_bad_options_name_the_option():
         HubSpotSource("hs", {"access_token": "x", "objects": ["leads"]})
     with pytest.raises(ConfigError, match="unknown option"):
         HubSpotSource("hs", {"access_token": "x", "colour": "red"})
+
+
+def test_refused_connections_are_retried_then_reported(make_source):
+    source = make_source(host="http://127.0.0.1:9", objects=["companies"], max_attempts=2)
+    with pytest.raises(RetriesExhaustedError, match=r"connection error .* after 2 attempts"):
+        source.read(ReadContext())
+    assert source.last_stats is not None and source.last_stats.requests == 2
