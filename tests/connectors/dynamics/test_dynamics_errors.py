@@ -132,3 +132,17 @@ def test_bad_options_name_the_option():
         DynamicsSource("d", {**base, "client_secret": "s", "page_size": 10000})
     with pytest.raises(ConfigError, match="certificate_thumbprint"):
         DynamicsSource("d", {**base, "certificate_key": "PEM"})
+
+
+def test_registry_builds_both_sources_without_network():
+    from connectors.registry import build_source
+
+    hubspot = build_source("hubspot", "hs", {"access_token": "pat-x"})
+    dynamics = build_source(
+        "dynamics",
+        "d365",
+        {"org_url": "https://org.crm.dynamics.com", "tenant_id": "t", "client_id": "c"}
+        | {"client_secret": "s"},
+    )
+    assert [s.name for s in hubspot.streams()][:2] == ["deals", "contacts"]
+    assert dynamics.settings.scope == "https://org.crm.dynamics.com/.default"
