@@ -10,8 +10,8 @@ connector's :class:`ApiSession` (timeouts, counted requests, 429/5xx retries). I
   :class:`UnknownFieldError`; 403 -> :class:`PermissionDeniedError`...);
 - page validation: every query page must carry ``records``, ``done`` and, when not done,
   ``nextRecordsUrl``; pages are walked with the shared :class:`Paginator`;
-- Bulk API 2.0 query jobs (simple-salesforce's ``bulk2``: create job, poll, CSV results paged by
-  ``Sforce-Locator``);
+- Bulk API 2.0 query jobs (:mod:`connectors.salesforce.bulk`: create job, poll within a time
+  bound, CSV results paged by ``Sforce-Locator``);
 - API usage from ``Sforce-Limit-Info`` (``usage``).
 """
 
@@ -24,11 +24,7 @@ from urllib.parse import quote
 
 import requests
 from simple_salesforce import Salesforce
-from simple_salesforce.exceptions import (
-    SalesforceError,
-    SalesforceExpiredSession,
-    SalesforceOperationError,
-)
+from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 
 from connectors.common.errors import (
     ConnectorError,
@@ -42,9 +38,11 @@ from connectors.common.errors import (
 from connectors.common.http import ApiSession
 from connectors.common.paging import Paginator
 from connectors.salesforce.auth import SERVICE, Token, login
+from connectors.salesforce.bulk import query_job
 from connectors.salesforce.settings import SalesforceSettings
 
 T = TypeVar("T")
+BULK_PAGE = 10_000  # records per Bulk API 2.0 result page
 COMPOSITE_MAX = 25
 COMPOSITE_MAX_QUERIES = 5
 _USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
@@ -329,25 +327,18 @@ class SalesforceClient:
         return iter(Paginator(fetch, next_url, SERVICE, what))
 
     def bulk_query(self, soql: str, obj: str, include_deleted: bool) -> list[str]:
-        """CSV result chunks of a Bulk API 2.0 query job (``queryAll`` when ``include_deleted``)."""
-        poll = self.settings.bulk_poll_seconds
-        size = max(self.settings.page_size, 10_000)
-
-        def run(sf: Salesforce) -> list[str]:
-            job = getattr(sf.bulk2, obj)
-            method = job.query_all if include_deleted else job.query
-            return [str(chunk) for chunk in method(soql, max_records=size, wait=poll)]
-
-        try:
-            return self.call(f"the {obj} Bulk API 2.0 query", run)
-        except SalesforceOperationError as err:
-            raise RequestRejectedError(
-                f"Salesforce Bulk API 2.0 job for {obj} did not complete ({err}); check the "
-                "job in Setup > Bulk Data Load Jobs",
-                SERVICE,
-            ) from err
-        except (KeyError, TypeError) as err:  # a results page without its Sforce headers
-            raise MalformedResponseError(
-                f"Salesforce Bulk API 2.0 results for {obj} lack the documented headers",
-                SERVICE,
-            ) from err
+        """CSV result pages of a Bulk API 2.0 query job (``queryAll`` when ``include_deleted``)."""
+        settings = self.settings
+        size = max(settings.page_size, BULK_PAGE)
+        return self.call(
+            f"the {obj} Bulk API 2.0 query",
+            lambda sf: query_job(
+                sf,
+                soql,
+                obj,
+                include_deleted,
+                size,
+                settings.bulk_poll_seconds,
+                settings.bulk_timeout_seconds,
+            ),
+        )

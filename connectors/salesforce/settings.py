@@ -46,6 +46,7 @@ KNOWN = {
     "page_size",
     "bulk_threshold",
     "bulk_poll_seconds",
+    "bulk_timeout_seconds",
     "objects",
     "custom_fields",
     "lead_status_map",
@@ -70,6 +71,7 @@ class SalesforceSettings:
     page_size: int
     bulk_threshold: int
     bulk_poll_seconds: float
+    bulk_timeout_seconds: float
     objects: tuple[str, ...] | None
     custom_fields: Mapping[str, Any]
     lead_status_map: Mapping[str, str]
@@ -157,6 +159,7 @@ def parse_settings(name: str, options: Mapping[str, Any]) -> SalesforceSettings:
         page_size=int(_number(name, options, "page_size", 2000, 1, 2000)),
         bulk_threshold=int(_number(name, options, "bulk_threshold", 50000, 1, 1e12)),
         bulk_poll_seconds=_number(name, options, "bulk_poll_seconds", 2.0, 0.0, 60.0),
+        bulk_timeout_seconds=_number(name, options, "bulk_timeout_seconds", 3600.0, 0.1, 86400.0),
         objects=tuple(objects) if objects is not None else None,
         custom_fields=options.get("custom_fields") or {},
         lead_status_map={str(k): str(v) for k, v in status_map.items()},

@@ -173,3 +173,12 @@ def test_check_reports_refused_credentials(emulator, make_source):
 def test_bad_options_are_config_errors(make_source, options, message):
     with pytest.raises(ConfigError, match=message):
         make_source(**options)
+
+
+def test_expiry_during_a_bulk_job_renews_and_reruns_it(emulator, make_source):
+    seed(emulator.org, 30)
+    emulator.fail_next("/jobs/query/750", 401, EXPIRED)  # the first poll of the job
+    result = make_source(bulk_threshold=25).read(ReadContext())
+    assert result.stats["session_renewals"] == 1 and result.stats["bulk_jobs"] == 1
+    assert len(result.tables["deals"]) == 30
+    assert emulator.api_calls("/oauth2/token") == 2

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from connectors.base import ReadContext
-from connectors.common.errors import MalformedResponseError
+from connectors.common.errors import MalformedResponseError, RequestRejectedError
 from sheets_sync.model import TABLES
 from tests.emulators.salesforce.seed import seed
 
@@ -177,3 +177,29 @@ def test_truncated_bulk_results_fail_clearly_and_write_nothing(emulator, make_so
     with pytest.raises(MalformedResponseError, match=r"Bulk API 2\.0 results for Opportunity"):
         make_source(bulk_threshold=25).read(ReadContext(cache_dir=str(tmp_path / "cache")))
     assert not (tmp_path / "cache").exists()
+
+
+def test_a_bulk_job_that_never_finishes_is_aborted_within_the_bound(emulator, make_source):
+    seed(emulator.org, 30)
+    emulator.bulk_polls_until_complete = 10**9
+    source = make_source(bulk_threshold=25, bulk_timeout_seconds=0.3)
+    with pytest.raises(RequestRejectedError, match=r"did not finish within 0\.3 s and was aborted"):
+        source.read(ReadContext())
+    assert [j["state"] for j in emulator._jobs.values()] == ["Aborted"]
+
+
+def test_a_failed_bulk_job_names_the_reason(emulator, make_source):
+    seed(emulator.org, 30)
+    failed = {"id": "750x", "state": "Failed", "errorMessage": "INVALID_FIELD: nope"}
+    emulator.fail_next("/jobs/query/750", 200, failed)
+    with pytest.raises(RequestRejectedError, match="ended Failed: INVALID_FIELD: nope"):
+        make_source(bulk_threshold=25).read(ReadContext())
+
+
+def test_a_repeated_bulk_locator_is_refused(emulator, make_source):
+    seed(emulator.org, 30)
+    page = b"Id\n006000000000001AAA\n"
+    headers = {"Sforce-Locator": "L1", "Sforce-NumberOfRecords": "1"}
+    emulator.fail_next("/results", 200, page, headers, times=2)
+    with pytest.raises(MalformedResponseError, match="'L1' twice"):
+        make_source(bulk_threshold=25).read(ReadContext())

@@ -309,7 +309,7 @@ class SalesforceEmulator:
         with self._lock:
             job = self._jobs[job_id]
             job["polls"] += 1
-            if job["polls"] >= self.bulk_polls_until_complete:
+            if job["state"] != "Aborted" and job["polls"] >= self.bulk_polls_until_complete:
                 job["state"] = "JobComplete"
             return {
                 "id": job_id,
@@ -318,6 +318,15 @@ class SalesforceEmulator:
                 "state": job["state"],
                 "numberRecordsProcessed": len(job["records"]),
             }
+
+    def set_job_state(self, job_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Abort a job (the only state change a query job accepts)."""
+        if body.get("state") != "Aborted":
+            raise _ApiError(400, "INVALIDJOB", "a query job can only be aborted")
+        with self._lock:
+            job = self._jobs[job_id]
+            job["state"] = "Aborted"
+            return {"id": job_id, "state": "Aborted", "object": job["object"]}
 
     def job_results(self, job_id: str, locator: str, max_records: int) -> tuple[bytes, str, int]:
         with self._lock:
@@ -542,6 +551,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, info, limit)
         elif method == "GET" and len(rest) == 1:
             self._json(200, emu.job_info(rest[0]), limit)
+        elif method == "PATCH" and len(rest) == 1:
+            self._json(200, emu.set_job_state(rest[0], json.loads(body or b"{}")), limit)
         elif method == "GET" and len(rest) == 2 and rest[1] == "results":
             locator = query.get("locator", [""])[0]
             size = int(query.get("maxRecords", ["50000"])[0])
