@@ -358,11 +358,7 @@ def conform(
     frame = frame.reset_index(drop=True)
     for col in tspec.columns:
         if col.name not in frame.columns:
-            out[col.name] = pd.Series(
-                [None] * len(frame),  # a scalar pd.NA cannot fill a float64 column
-                index=frame.index,
-                dtype=dtype_of(col.kind),  # type: ignore[call-overload]
-            )
+            out[col.name] = blank_column(col.kind, len(frame))
             issues.append(DataIssue(Severity.INFO, "column not provided", source, table, col.name))
             continue
         raw = frame[col.name]
@@ -456,17 +452,34 @@ def _column_or_blank(frame: pd.DataFrame, name: str, kind: Kind | None) -> pd.Se
     """``frame[name]``, or a blank column of the right dtype when the frame lacks it."""
     if name in frame.columns:
         return frame[name].reset_index(drop=True)
-    if kind in (Kind.ID, Kind.TEXT, None):
+    if kind is None:
         return pd.Series([None] * len(frame), dtype="object")
+    return blank_column(kind, len(frame))
+
+
+def blank_column(kind: Kind, length: int) -> pd.Series:
+    """An all-missing column of ``length`` rows with the canonical dtype of ``kind``.
+
+    Category columns get string categories, like filled ones, so they stack with them.
+    """
+    if kind is Kind.CATEGORY:
+        empty = pd.Index([], dtype="string")
+        return pd.Series(pd.Categorical.from_codes(np.full(length, -1), categories=empty))
+    if kind in (Kind.ID, Kind.TEXT):
+        return pd.Series([None] * length, dtype="object")
     if kind in (Kind.NUMBER, Kind.MONEY):
-        return pd.Series(np.nan, index=range(len(frame)), dtype="float64")
-    return pd.Series(pd.NA, index=range(len(frame)), dtype=dtype_of(kind))  # type: ignore[call-overload]
+        return pd.Series(np.full(length, np.nan), dtype="float64")
+    # a scalar pd.NA cannot fill every dtype; a list of None can
+    return pd.Series([None] * length, dtype=dtype_of(kind))  # type: ignore[call-overload]
 
 
 def _stack_categories(pieces: list[pd.Series]) -> pd.Series:
     """Stack category columns through their codes on the union of their categories."""
     typed = [
-        p if isinstance(p.dtype, pd.CategoricalDtype) else p.astype("string").astype("category")
+        p
+        if isinstance(p.dtype, pd.CategoricalDtype)
+        and pd.api.types.is_string_dtype(p.cat.categories)
+        else p.astype("string").astype("category")
         for p in pieces
     ]
     cats = union_categoricals(typed, ignore_order=True).categories
