@@ -104,7 +104,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--write", action="store_true", help="also time the .xlsx write")
     args = parser.parse_args()
-    run([int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()], args.seed, args.write)
+    run(
+        [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()], args.seed, args.write
+    )
 
 
 if __name__ == "__main__":
