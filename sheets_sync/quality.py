@@ -20,6 +20,7 @@ import pandas as pd
 from sheets_sync.dataset import Dataset
 from sheets_sync.errors import MetricError
 from sheets_sync.issues import Severity
+from sheets_sync.metrics.tables import metric_table
 
 STALE_AFTER_DAYS = 90
 """An open deal is stale when neither updated nor (without ``updated_at``) created for this long."""
@@ -85,9 +86,22 @@ def _sentence(template: str, values: pd.Series) -> pd.Series:
     return pd.Series(texts[codes], index=values.index, dtype=object)
 
 
-def _deals_with_status(dataset: Dataset, statuses: Sequence[str]) -> pd.DataFrame:
-    deals = dataset.table("deals")
-    return deals[deals["status"].isin(statuses).to_numpy(dtype=bool)]
+def _pick(frame: pd.DataFrame, mask: np.ndarray, columns: Sequence[str]) -> pd.DataFrame:
+    """The rows of ``frame`` where ``mask`` holds, with only ``columns`` (and the original
+    index): copying the few columns a check shows is far cheaper than copying whole rows."""
+    rows = np.flatnonzero(mask)
+    present = [c for c in dict.fromkeys(columns) if c in frame.columns]
+    return pd.DataFrame(
+        {c: frame[c].take(rows) for c in present}, index=frame.index.take(rows), columns=present
+    )
+
+
+def _status_is(dataset: Dataset, statuses: Sequence[str]) -> np.ndarray:
+    return dataset.table("deals")["status"].isin(statuses).to_numpy(dtype=bool)
+
+
+def _deals_where(dataset: Dataset, mask: np.ndarray, fields: Sequence[str]) -> pd.DataFrame:
+    return _pick(dataset.table("deals"), mask, ["deal_id", "source", "name", *fields])
 
 
 def _cross_source_duplicates(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
@@ -119,51 +133,55 @@ def _missing_owner(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
         ("accounts", "account_id", "account"),
     ):
         frame = dataset.table(table)
-        missing = frame[frame["owner_id"].isna().to_numpy(dtype=bool)]
+        blank = frame["owner_id"].isna().to_numpy(dtype=bool)
+        missing = _pick(frame, blank, [id_column, "source", "name"])
         parts.append(_rows(missing, id_column, [], f"{record} has no owner", {"record": record}))
     return pd.concat(parts, ignore_index=True)
 
 
 def _missing_amount(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
-    deals = _deals_with_status(dataset, ("open", "won"))
-    amount = deals["amount"]
-    bad = deals[(amount.isna() | (amount == 0)).to_numpy(dtype=bool)]
+    amount = dataset.table("deals")["amount"]
+    blank_or_zero = (amount.isna() | (amount == 0)).to_numpy(dtype=bool)
+    fields = ["status", "stage", "amount", "currency"]
+    bad = _deals_where(dataset, _status_is(dataset, ("open", "won")) & blank_or_zero, fields)
     blank = bad["amount"].isna().to_numpy(dtype=bool)
     problem = _sentence("{} deal has no amount", bad["status"]).where(
         blank, _sentence("{} deal has amount 0", bad["status"])
     )
-    return _rows(bad, "deal_id", ["status", "stage", "amount", "currency"], problem)
+    return _rows(bad, "deal_id", fields, problem)
 
 
 def _missing_close_date(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
-    deals = _deals_with_status(dataset, ("won", "lost"))
-    bad = deals[deals["close_date"].isna().to_numpy(dtype=bool)]
+    undated = dataset.table("deals")["close_date"].isna().to_numpy(dtype=bool)
+    fields = ["status", "stage", "created_at", "close_date"]
+    bad = _deals_where(dataset, _status_is(dataset, ("won", "lost")) & undated, fields)
     problem = _sentence("{} deal has no close date", bad["status"])
-    return _rows(bad, "deal_id", ["status", "stage", "created_at", "close_date"], problem)
+    return _rows(bad, "deal_id", fields, problem)
 
 
 def _orphan_deals(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
-    deals = dataset.table("deals")
-    account_ids = dataset.table("accounts")["account_id"]
-    owner_ids = dataset.table("owners")["owner_id"]
-    no_account = (deals["account_id"].notna() & ~deals["account_id"].isin(account_ids)).to_numpy(
-        dtype=bool
-    )
-    no_owner = (deals["owner_id"].notna() & ~deals["owner_id"].isin(owner_ids)).to_numpy(dtype=bool)
+    deals = metric_table(dataset, "deals")
+    # The engine's cached id joins (row of the referenced account / owner, -1 when none).
+    account_row = deals.rows_in(metric_table(dataset, "accounts"), "account_id")
+    owner_row = deals.rows_in(metric_table(dataset, "owners"), "owner_id")
+    no_account = deals.column("account_id").notna().to_numpy(dtype=bool) & (account_row < 0)
+    no_owner = deals.column("owner_id").notna().to_numpy(dtype=bool) & (owner_row < 0)
     bad = no_account | no_owner
     problem = np.select(
         [no_account[bad] & no_owner[bad], no_account[bad]],
         ["account and owner not found", "account not found"],
         "owner not found",
     )
-    return _rows(deals[bad], "deal_id", ["status", "account_id", "owner_id"], pd.Series(problem))
+    fields = ["status", "account_id", "owner_id"]
+    return _rows(_deals_where(dataset, bad, fields), "deal_id", fields, pd.Series(problem))
 
 
 def _stale_open_deals(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
-    deals = _deals_with_status(dataset, ("open",))
+    deals = dataset.table("deals")
     last = deals["updated_at"].fillna(deals["created_at"])
     stale = (last < now - pd.Timedelta(days=STALE_AFTER_DAYS)).to_numpy(dtype=bool)
-    bad, last = deals[stale], last[stale]
+    stale &= _status_is(dataset, ("open",))
+    bad, last = _deals_where(dataset, stale, ["stage", "amount", "owner_id"]), last[stale]
     days = (now - last).dt.days
     problem = _sentence("open deal unchanged for {} days", days)
     extra = {"last_change": last, "days_unchanged": days}
@@ -171,12 +189,14 @@ def _stale_open_deals(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
 
 
 def _past_due_open_deals(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
-    deals = _deals_with_status(dataset, ("open",))
-    bad = deals[(deals["close_date"] < now).to_numpy(dtype=bool)]
+    deals = dataset.table("deals")
+    due = (deals["close_date"] < now).to_numpy(dtype=bool) & _status_is(dataset, ("open",))
+    fields = ["stage", "amount", "close_date", "owner_id"]
+    bad = _deals_where(dataset, due, fields)
     days = (now - bad["close_date"]).dt.days
     problem = _sentence("expected close date passed {} days ago", days)
     extra = {"days_past_due": days}
-    return _rows(bad, "deal_id", ["stage", "amount", "close_date", "owner_id"], problem, extra)
+    return _rows(bad, "deal_id", fields, problem, extra)
 
 
 def _owners_without_deals(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
@@ -189,8 +209,11 @@ def _owners_without_deals(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
 
 def _leads_without_channel(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
     leads = dataset.table("leads")
-    bad = leads[leads["channel"].isna().to_numpy(dtype=bool)]
-    return _rows(bad, "lead_id", ["email", "status", "created_at"], "lead has no channel")
+    fields = ["email", "status", "created_at"]
+    bad = _pick(
+        leads, leads["channel"].isna().to_numpy(dtype=bool), ["lead_id", "source", "name", *fields]
+    )
+    return _rows(bad, "lead_id", fields, "lead has no channel")
 
 
 def _check(
@@ -285,8 +308,12 @@ def get_check(check_id: str) -> QualityCheck:
 
 
 def run_check(check_id: str, dataset: Dataset, now: datetime | pd.Timestamp) -> pd.DataFrame:
-    """Return the rows of ``dataset`` that fail check ``check_id`` as of ``now``."""
-    return get_check(check_id).function(dataset, _utc(now))
+    """Return the rows of ``dataset`` that fail check ``check_id`` as of ``now``.
+
+    Results are kept in ``dataset.cache`` per check and ``now`` (a report's summary and its
+    per-check blocks ask for the same checks); each call gets its own copy.
+    """
+    return _cached(get_check(check_id), dataset, _utc(now)).copy()
 
 
 def quality_summary(dataset: Dataset, now: datetime | pd.Timestamp) -> pd.DataFrame:
@@ -297,8 +324,27 @@ def quality_summary(dataset: Dataset, now: datetime | pd.Timestamp) -> pd.DataFr
             "check": check.id,
             "description": check.description,
             "severity": str(check.severity),
-            "count": len(check.function(dataset, stamp)),
+            "count": len(_cached(check, dataset, stamp)),
         }
         for check in QUALITY_CHECKS.values()
     ]
     return pd.DataFrame(rows, columns=["check", "description", "severity", "count"])
+
+
+def _cached(check: QualityCheck, dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
+    """``check`` run on ``dataset`` as of ``now``, computed once until a table is replaced."""
+    # The frames themselves are kept and compared by identity: a replaced table (same dataset,
+    # new data) or another ``now`` starts afresh.
+    frames = [*dataset.tables.values(), dataset.duplicates]
+    held = dataset.cache.get("quality.checks")
+    if (
+        held is None
+        or held[0] != now
+        or len(held[1]) != len(frames)
+        or any(a is not b for a, b in zip(held[1], frames, strict=True))
+    ):
+        held = dataset.cache["quality.checks"] = (now, frames, {})
+    results: dict[str, pd.DataFrame] = held[2]
+    if check.id not in results:
+        results[check.id] = check.function(dataset, now)
+    return results[check.id]

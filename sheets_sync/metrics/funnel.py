@@ -10,6 +10,7 @@ dimensions and granularity are ignored.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -19,7 +20,7 @@ from sheets_sync.dataset import Dataset
 from sheets_sync.metrics.evaluate import matches, with_missing
 from sheets_sync.metrics.periods import resolve_range
 from sheets_sync.metrics.query import Query
-from sheets_sync.metrics.tables import metric_table
+from sheets_sync.metrics.tables import NAT, MetricTable, metric_table
 
 COLUMNS = [
     "pipeline",
@@ -31,12 +32,30 @@ COLUMNS = [
 ]
 
 
+@dataclass(frozen=True)
+class _Steps:
+    """Every stage entry of the history, sorted by deal then time, with what does not depend
+    on the query: computed once per dataset."""
+
+    deal_key: np.ndarray  # the deal's row in the deals table; unknown deals get keys after those
+    deal_row: np.ndarray  # the deal's row in the deals table, -1 when unknown
+    stamp: np.ndarray  # entered_at as int64 UTC nanoseconds, NAT when missing
+    stage_order: np.ndarray
+    group: np.ndarray  # (pipeline code + 1) * width + (stage code + 1)
+    width: int
+    days: np.ndarray  # days until the deal's next stage entry, NaN when none
+    advanced: np.ndarray  # a later entry of the same deal has a higher stage_order
+    pipeline_labels: np.ndarray
+    stage_labels: np.ndarray
+    last_order: np.ndarray  # highest stage_order per pipeline code + 1, whole history
+    ever_left: np.ndarray  # per group: some deal moved on from it, whole history
+
+
 def stage_funnel(
     dataset: Dataset, query: Query, now: datetime | pd.Timestamp | None = None
 ) -> pd.DataFrame:
     """The stage funnel of the deals that entered stages in the query's range."""
-    history = dataset.table("deal_stage_history")
-    if history.empty:
+    if len(metric_table(dataset, "deal_stage_history")) == 0:
         return pd.DataFrame({c: pd.Series(dtype=float) for c in COLUMNS}).astype(
             {"pipeline": object, "stage": object}
         )
@@ -45,83 +64,164 @@ def stage_funnel(
     keep = np.ones(len(deals), dtype=bool)
     for dim, wanted in query.filters.items():
         keep &= matches(deals.dimension(dim), wanted)
-    index = pd.Index(deals.frame["deal_id"])
-    position = index.get_indexer(history["deal_id"])
-    pipelines = deals.codes("pipeline") if deals.has_column("pipeline") else None
-    # Deals are keyed by integers (their row in the deals table; history rows whose deal is
-    # unknown get keys after those): sorting and grouping integers is far cheaper than strings.
-    deal_key = position.astype(np.int64)
-    orphans = deal_key < 0
-    if orphans.any():
-        deal_key[orphans] = len(index) + pd.factorize(history["deal_id"].to_numpy()[orphans])[0]
-    entered_at = pd.to_datetime(history["entered_at"], utc=True)
-    stamp = entered_at.to_numpy(dtype="datetime64[ns]").view(np.int64)
-    order = np.lexsort((stamp, deal_key))
-    frame = pd.DataFrame(
+    steps = _steps(dataset)
+    kept = np.append(keep, False)[steps.deal_row]  # row -1 (unknown deal) picks the False
+    rows = np.flatnonzero(kept & (steps.stamp >= start.value) & (steps.stamp < end.value))
+    group = steps.group[rows]
+    stats = (
+        pd.DataFrame({"stage_order": steps.stage_order[rows], "days": steps.days[rows]})
+        .groupby(group, sort=True)
+        .agg(stage_order=("stage_order", "median"), avg_days_in_stage=("days", "mean"))
+    )
+    slots = stats.index.to_numpy(dtype=np.int64)
+    entered = _distinct_per_group(group, steps.deal_key[rows], slots)
+    moved_on = rows[steps.advanced[rows]]
+    converted = _distinct_per_group(steps.group[moved_on], steps.deal_key[moved_on], slots)
+    out = pd.DataFrame(
         {
-            "deal_id": deal_key[order],
-            "stage": pd.Categorical(history["stage"].astype(object).to_numpy()[order]),
-            "stage_order": pd.to_numeric(history["stage_order"], errors="coerce")
-            .astype(float)
-            .to_numpy()[order],
-            "entered_at": entered_at.array[order],
-            "pipeline": pd.Categorical(_labels_at(pipelines, position)[order]),
-            "kept": np.where(position >= 0, keep[np.clip(position, 0, None)], False)[order],
+            "pipeline_code": slots // steps.width - 1,
+            "stage_code": slots % steps.width - 1,
+            "stage_order": stats["stage_order"].to_numpy(dtype=np.float64),
+            "deals_entered": entered.astype(np.float64),
+            "conversion_to_next": converted / np.maximum(entered, 1),
+            "avg_days_in_stage": stats["avg_days_in_stage"].to_numpy(dtype=np.float64),
         }
     )
-    same_deal_next = np.append(
-        frame["deal_id"].to_numpy()[1:] == frame["deal_id"].to_numpy()[:-1], False
-    )
-    next_at = frame["entered_at"].shift(-1)
-    frame["next_at"] = next_at.where(same_deal_next)
-    # The highest stage reached after each entry: a reversed running max, shifted by one.
-    backwards = frame.iloc[::-1]
-    running = backwards.groupby("deal_id", sort=False)["stage_order"].cummax()
-    frame["max_later"] = running.groupby(backwards["deal_id"], sort=False).shift(1)
-    entered = frame["entered_at"]
-    in_range = frame["kept"] & (entered >= start) & (entered < end)
-    rows = frame[in_range].copy()
-    rows["days"] = (rows["next_at"] - rows["entered_at"]) / pd.Timedelta(days=1)
-    rows["advanced"] = rows["max_later"] > rows["stage_order"]
-    grouped = rows.groupby(["pipeline", "stage"], dropna=False, sort=False, observed=True)
-    out = grouped.agg(
-        stage_order=("stage_order", "median"),
-        deals_entered=("deal_id", "nunique"),
-        advanced=("advanced", "sum"),
-        avg_days_in_stage=("days", "mean"),
-    ).reset_index()
-    distinct_advanced = (
-        rows[rows["advanced"]]
-        .groupby(["pipeline", "stage"], dropna=False, observed=True)["deal_id"]
-        .nunique()
-    )
-    out["advanced"] = pd.MultiIndex.from_frame(out[["pipeline", "stage"]]).map(
-        distinct_advanced.to_dict().get
-    )
-    out["conversion_to_next"] = out["advanced"].fillna(0).astype(float) / out["deals_entered"]
     # Terminal stages (the pipeline's last one, or one no deal ever left, such as Closed Won)
     # have no next stage; both facts come from the whole history, not only this range's.
-    last = frame.groupby("pipeline", dropna=False, observed=True)["stage_order"].max()
-    final = out["pipeline"].map(last.to_dict()).astype(float)
-    left = (
-        frame["next_at"]
-        .notna()
-        .groupby([frame["pipeline"], frame["stage"]], dropna=False, observed=True)
-        .any()
-    )
-    ever_left = pd.MultiIndex.from_frame(out[["pipeline", "stage"]]).map(left.to_dict().get)
-    terminal = (out["stage_order"] >= final) | ~pd.Series(ever_left, index=out.index).fillna(False)
+    final = steps.last_order[out["pipeline_code"].to_numpy() + 1]
+    with np.errstate(invalid="ignore"):
+        terminal = (out["stage_order"].to_numpy() >= final) | ~steps.ever_left[slots]
     out.loc[terminal, "conversion_to_next"] = np.nan
-    out = out.sort_values(["pipeline", "stage_order", "stage"], kind="stable", na_position="last")
-    out["deals_entered"] = out["deals_entered"].astype(float)
-    for label in ("pipeline", "stage"):
-        out[label] = out[label].astype(object).where(out[label].notna(), None)
-    return out[COLUMNS].reset_index(drop=True)
+    return _shape(out, steps.pipeline_labels, steps.stage_labels)
 
 
-def _labels_at(codes, position: np.ndarray) -> np.ndarray:
-    if codes is None:
-        return np.full(len(position), None, dtype=object)
-    labels = with_missing(codes.labels)
-    picked = np.where(position >= 0, codes.codes[np.clip(position, 0, None)], -1)
-    return labels[picked]
+def _steps(dataset: Dataset) -> _Steps:
+    """The query-independent :class:`_Steps` of ``dataset``, cached until a table changes."""
+    history, deals = metric_table(dataset, "deal_stage_history"), metric_table(dataset, "deals")
+    key = (history.source_id, deals.source_id)
+    cached = dataset.cache.get(_CACHE_KEY)
+    if cached is None or cached[0] != key:
+        cached = dataset.cache[_CACHE_KEY] = (key, _prepare(history, deals))
+    return cached[1]
+
+
+_CACHE_KEY = "metrics.funnel.steps"
+_NS_PER_DAY = 86_400e9
+
+
+def _prepare(history: MetricTable, deals: MetricTable) -> _Steps:
+    position = history.rows_in(deals, "deal_id")
+    deal_key = position.copy()
+    orphans = deal_key < 0
+    if orphans.any():
+        ids = history.column("deal_id").to_numpy()[orphans]
+        deal_key[orphans] = len(deals) + pd.factorize(ids)[0]
+    stamp = history.times("entered_at")
+    order = _by_deal_then_time(deal_key, stamp)
+    deal_key, stamp, position = deal_key[order], stamp[order], position[order]
+    stage_order = pd.to_numeric(history.column("stage_order"), errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )[order]
+    if deals.has_column("pipeline"):
+        pipeline = deals.codes("pipeline")
+        pipeline_labels = pipeline.labels
+        pipe = np.append(pipeline.codes, -1)[position]  # row -1 picks the trailing -1
+    else:
+        pipeline_labels = np.array([], dtype=object)
+        pipe = np.full(len(position), -1, dtype=np.int64)
+    stage = history.codes("stage")
+    width = len(stage.labels) + 1
+    group = (pipe + 1) * width + (stage.codes[order] + 1)
+    same_deal_next = np.append(deal_key[1:] == deal_key[:-1], False)
+    next_at = np.append(stamp[1:], NAT)
+    left = same_deal_next & (next_at != NAT)
+    known = left & (stamp != NAT)
+    days = np.full(len(stamp), np.nan)
+    days[known] = (next_at[known] - stamp[known]) / _NS_PER_DAY
+    with np.errstate(invalid="ignore"):
+        advanced = _max_later(deal_key, stage_order) > stage_order
+    last_order = np.full(len(pipeline_labels) + 1, np.nan)
+    np.fmax.at(last_order, pipe + 1, stage_order)
+    ever_left = np.zeros((len(pipeline_labels) + 1) * width, dtype=bool)
+    ever_left[group[left]] = True
+    return _Steps(
+        deal_key=deal_key,
+        deal_row=position,
+        stamp=stamp,
+        stage_order=stage_order,
+        group=group,
+        width=width,
+        days=days,
+        advanced=advanced,
+        pipeline_labels=np.asarray(pipeline_labels),
+        stage_labels=np.asarray(stage.labels),
+        last_order=last_order,
+        ever_left=ever_left,
+    )
+
+
+def _max_later(deal_key: np.ndarray, stage_order: np.ndarray) -> np.ndarray:
+    """For each entry (sorted by deal, then time), the highest stage_order of the same deal's
+    next entry and the ones after it; NaN when there is none or the next entry has none.
+
+    One reversed running maximum over the whole array: each deal's stage orders are ranked and
+    offset above every deal after it, so the maximum never carries from one deal into another.
+    """
+    n = len(deal_key)
+    if n == 0:
+        return np.empty(0)
+    missing = np.isnan(stage_order)
+    # Few distinct orders: hash them, sort those, then rank every entry by binary search.
+    values = np.sort(pd.unique(stage_order[~missing]))
+    rank = np.searchsorted(values, stage_order)
+    span = len(values) + 1
+    starts = np.append(True, deal_key[1:] != deal_key[:-1])
+    deal_index = np.cumsum(starts) - 1
+    offset = (deal_index[-1] - deal_index) * span
+    # Missing orders rank 0: below every value, so they never raise the maximum.
+    key = offset + np.where(missing, 0, rank + 1)
+    running = np.maximum.accumulate(key[::-1])[::-1] - offset
+    later = np.append(running[1:], 0)
+    later[~np.append(~starts[1:], False) | np.append(missing[1:], True)] = 0
+    return np.append(values, np.nan)[later - 1]
+
+
+def _by_deal_then_time(deal_key: np.ndarray, stamp: np.ndarray) -> np.ndarray:
+    """The order that sorts entries by deal, then time, ties kept in table order; sources
+    usually list history that way already, which a linear check detects."""
+    if len(deal_key) > 1:
+        step = np.diff(deal_key)
+        if (step >= 0).all() and (np.diff(stamp)[step == 0] >= 0).all():
+            return np.arange(len(deal_key))
+    return np.lexsort((stamp, deal_key))
+
+
+def _distinct_per_group(group: np.ndarray, deal_key: np.ndarray, slots: np.ndarray) -> np.ndarray:
+    """Distinct deals per group, for each group in ``slots``."""
+    if len(slots) == 0:
+        return np.zeros(0, dtype=np.int64)
+    size = int(slots.max()) + 1
+    pairs = np.unique(deal_key * size + np.minimum(group, size - 1))
+    counts = np.bincount(pairs % size, minlength=size)
+    return counts[slots]
+
+
+def _shape(out: pd.DataFrame, pipeline_labels: np.ndarray, stage_labels: np.ndarray):
+    """Order rows by pipeline, stage_order, stage (labels sorted as text, missing last) and
+    turn codes back into labels (``None`` when missing)."""
+    pipes, stages = _ranked(pipeline_labels), _ranked(stage_labels)
+    pipe_code = out["pipeline_code"].to_numpy(dtype=np.int64)
+    stage_code = out["stage_code"].to_numpy(dtype=np.int64)
+    order = np.lexsort((stages[1][stage_code], out["stage_order"].to_numpy(), pipes[1][pipe_code]))
+    result = out.iloc[order].reset_index(drop=True)
+    result.insert(0, "pipeline", pipes[0][pipe_code[order]])
+    result.insert(1, "stage", stages[0][stage_code[order]])
+    return result[COLUMNS]
+
+
+def _ranked(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Labels as objects and each label's sort rank, both followed by the missing entry, so
+    that code -1 reads ``None`` and ranks after every label."""
+    rank = pd.Categorical(np.asarray(labels, dtype=object)).codes.astype(np.int64)
+    return with_missing(labels), np.append(rank, len(labels))

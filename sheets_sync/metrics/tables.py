@@ -142,7 +142,7 @@ class MetricTable:
     source_id: int = 0
     _codes: dict[str, Codes] = field(default_factory=dict)
     _times: dict[str, np.ndarray] = field(default_factory=dict)
-    _joins: dict[str, np.ndarray] = field(default_factory=dict)
+    _joins: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     #: Row masks of ``where`` conditions, by condition; they depend on the data only.
     masks: dict[object, np.ndarray] = field(default_factory=dict)
 
@@ -220,16 +220,29 @@ class MetricTable:
         if key not in self.frame.columns:
             return Codes(np.full(len(self), -1, dtype=np.int64), np.array([], dtype=object))
         target = metric_table(self.dataset, other)
-        if key not in self._joins:
-            ids = target.frame[key].dropna().drop_duplicates()
-            index = pd.Index(ids.to_numpy(dtype=object))
-            positions = _lookup(self.frame[key], index)
-            # Map positions in the de-duplicated ids back to row positions of the target table.
-            rows = np.append(ids.index.to_numpy(dtype=np.int64), -1)
-            self._joins[key] = rows[positions]  # position -1 picks the trailing -1
         if not target.has_column(attr):
             return Codes(np.full(len(self), -1, dtype=np.int64), np.array([], dtype=object))
-        return _through(self._joins[key], target.codes(attr))
+        return _through(self.rows_in(target, key), target.codes(attr))
+
+    def rows_in(self, target: MetricTable, key: str) -> np.ndarray:
+        """For each row, the first row of ``target`` with the same ``key`` (-1 when none)."""
+        if (target.name, key) not in self._joins:
+            self._joins[(target.name, key)] = _first_rows(target.frame[key], self.frame[key])
+        return self._joins[(target.name, key)]
+
+
+def _first_rows(target_keys: pd.Series, keys: pd.Series) -> np.ndarray:
+    """Position of the first ``target_keys`` entry equal to each of ``keys`` (-1 when none or
+    missing); ``target_keys`` has a RangeIndex."""
+    direct = pd.Index(target_keys.to_numpy(dtype=object))
+    if len(direct) and len(keys) and direct.is_unique and not direct.hasnans:
+        # The common case (unique ids): one hash table, no de-duplication pass.
+        return np.asarray(direct.get_indexer(keys), dtype=np.int64)
+    ids = target_keys.dropna().drop_duplicates()
+    positions = _lookup(keys, pd.Index(ids.to_numpy(dtype=object)))
+    # Map positions in the de-duplicated ids back to row positions of the target table.
+    rows = np.append(ids.index.to_numpy(dtype=np.int64), -1)
+    return rows[positions]  # position -1 picks the trailing -1
 
 
 def metric_table(dataset: Dataset, name: str) -> MetricTable:

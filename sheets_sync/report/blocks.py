@@ -230,9 +230,9 @@ def _quality(block: QualityBlock, ctx: BuildContext) -> BuiltBlock:
         title = block.title or "Data quality summary"
         return _finish(built, title, block.note, False)
     check = QUALITY_CHECKS[block.check]
-    rows = plain_values(run_check(block.check, ctx.dataset, ctx.now))
+    rows = run_check(block.check, ctx.dataset, ctx.now)
     total = len(rows)
-    rows = rows.head(block.limit).rename(columns=readable)
+    rows = plain_values(rows.head(block.limit)).rename(columns=readable)
     table = Table(block.id, rows, formats={c: infer_format(rows[c]) for c in rows.columns})
     if total > len(rows):
         table.truncated_from = total

@@ -8,6 +8,7 @@ full count.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from sheets_sync.dataset import Dataset
@@ -15,6 +16,7 @@ from sheets_sync.document import ColumnFormat, Fmt, Tab, TabKind, Table
 from sheets_sync.model import TABLES, Kind
 from sheets_sync.report.context import BuildContext
 from sheets_sync.report.headers import plain_values, readable
+from sheets_sync.report.top_rows import top_rows
 from sheets_sync.templates.schema import RawDataTab
 from sheets_sync.templates.validate import LOOKUP_COLUMNS
 
@@ -30,24 +32,24 @@ _FORMATS = {
 
 def raw_data_tab(spec: RawDataTab, ctx: BuildContext) -> Tab:
     """The DATA tab of ``spec``: chosen columns, readable headers, capped at the row limit."""
-    source = ctx.dataset.table(spec.table).reset_index(drop=True)
+    source = ctx.dataset.table(spec.table)
+    limit = min(x for x in (spec.max_rows, ctx.settings.raw_data_max_rows) if x is not None)
+    total = len(source)
+    # Pick the rows to show first: lookups and formatting then cost the cap, not the table.
+    head = source.iloc[_shown_positions(source, spec, limit)].reset_index(drop=True)
     columns = list(spec.columns or TABLES[spec.table].names)
-    frame = pd.DataFrame(index=source.index)
+    frame = pd.DataFrame(index=head.index)
     for column in columns:
         if column in LOOKUP_COLUMNS:
-            frame[column] = _lookup(ctx.dataset, source, column)
+            frame[column] = _lookup(ctx.dataset, head, column)
         else:
-            frame[column] = source[column]
+            frame[column] = head[column]
     for column in spec.custom_columns:
-        frame[column] = source[column] if column in source.columns else None
-    frame = _sorted(frame, source, spec)
-    limit = min(x for x in (spec.max_rows, ctx.settings.raw_data_max_rows) if x is not None)
-    total = len(frame)
-    head = frame.head(limit)
-    codes = source.loc[head.index, "currency"].dropna().unique() if "currency" in source else []
+        frame[column] = head[column] if column in head.columns else None
+    codes = head["currency"].dropna().unique() if "currency" in head else []
     # Raw amounts stay in their own currency: label them only when all shown rows share one.
     currency = str(codes[0]) if len(codes) == 1 else None
-    shown = plain_values(head.reset_index(drop=True))
+    shown = plain_values(frame)
     # Custom fields keep the name the user gave them; canonical columns get readable headers.
     headers = {c: c if c in spec.custom_columns else _header(c) for c in shown.columns}
     formats = {headers[c]: _format(spec.table, c, shown, currency) for c in shown.columns}
@@ -72,22 +74,34 @@ def _lookup(dataset: Dataset, source: pd.DataFrame, column: str) -> pd.Series:
     """The name of each row's owner / account, looked up by id across sources."""
     other = dataset.table(_LOOKUP_TABLES[column])
     id_column = LOOKUP_COLUMNS[column]
-    names = other.drop_duplicates(id_column).set_index(id_column)["name"]
-    return source[id_column].map(names).astype(object)
+    # Every raw-data tab of every template looks names up the same way: index them once.
+    key = f"report.names.{column}"
+    held = dataset.cache.get(key)
+    if held is None or held[0] is not other:  # a replaced table is indexed afresh
+        names = other.drop_duplicates(id_column).set_index(id_column)["name"]
+        held = dataset.cache[key] = (other, names)
+    return source[id_column].map(held[1]).astype(object)
 
 
-def _sorted(frame: pd.DataFrame, source: pd.DataFrame, spec: RawDataTab) -> pd.DataFrame:
-    """Sort by ``spec.sort`` (``-`` for descending), else by the table's first date, newest
-    first, so a capped tab keeps the most recent rows."""
+def _shown_positions(source: pd.DataFrame, spec: RawDataTab, limit: int) -> np.ndarray:
+    """Row positions of the first ``limit`` rows in display order: by ``spec.sort`` (``-`` for
+    descending), else by the table's first date, newest first, so a capped tab keeps the most
+    recent rows. Ties keep table order and missing keys go last, as a stable sort would."""
     if spec.sort:
         key, ascending = spec.sort.removeprefix("-"), not spec.sort.startswith("-")
     else:
         dates = [c.name for c in TABLES[spec.table].columns if c.kind is Kind.DATETIME]
         if not dates:
-            return frame
+            return np.arange(min(limit, len(source)))
         key, ascending = dates[0], False
-    order = source[key].sort_values(ascending=ascending, na_position="last", kind="stable")
-    return frame.loc[order.index]
+    values = source[key]
+    ranks = top_rows(values, ascending, limit)
+    if ranks is not None:
+        return ranks
+    order = values.reset_index(drop=True).sort_values(
+        ascending=ascending, na_position="last", kind="stable"
+    )
+    return order.index.to_numpy()[:limit]
 
 
 def _header(column: str) -> str:
