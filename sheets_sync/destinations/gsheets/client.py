@@ -25,6 +25,7 @@ from sheets_sync.destinations.gsheets.quota import QuotaLimiters
 from sheets_sync.destinations.gsheets.retry import RetryPolicy
 from sheets_sync.destinations.gsheets.settings import GoogleSheetsSettings
 from sheets_sync.destinations.gsheets.transport import ApiSession, RequestStats, SessionHttp
+from sheets_sync.errors import DestinationError
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 
@@ -52,6 +53,12 @@ class SheetsApi:
         try:
             yield
         except (APIError, HttpError, requests.ConnectionError, requests.Timeout) as err:
+            if self.session.resent_after_transport_error and isinstance(err, APIError):
+                raise DestinationError(
+                    f"Google Sheets did not answer a write to spreadsheet {file_id} in time and "
+                    "rejected the resent copy, so the first one was probably applied; refresh "
+                    "again to make sure the report is complete"
+                ) from err
             raise translate(err, file_id, self.session.policy.max_attempts) from err
 
     def drive(self) -> Any:

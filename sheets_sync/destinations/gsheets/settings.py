@@ -35,7 +35,7 @@ class GoogleSheetsSettings:
 
     sheets_endpoint: str = SHEETS_ENDPOINT
     drive_endpoint: str = DRIVE_ENDPOINT
-    timeout_seconds: float = 60.0
+    timeout_seconds: float = 120.0
     payload_limit: int = 1_800_000
     max_cells: int = MAX_CELLS
     max_cell_chars: int = MAX_CELL_CHARS

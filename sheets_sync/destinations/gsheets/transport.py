@@ -93,6 +93,9 @@ class ApiSession(AuthorizedSession):  # type: ignore[misc]
             settings.max_attempts, settings.backoff_base_seconds, settings.backoff_max_seconds
         )
         self._sleep = sleep
+        self.resent_after_transport_error = False
+        """True when the last call resent a write whose first attempt got no answer: Google
+        may have applied that attempt, so a rejection of the resend is not a real failure."""
 
     def route(self, url: str) -> str:
         """Rewrite a production Google URL to the configured endpoint."""
@@ -124,6 +127,7 @@ class ApiSession(AuthorizedSession):  # type: ignore[misc]
             kwargs["timeout"] = self.settings.timeout_seconds
         size = len(data) if isinstance(data, bytes) else 0
         attempt = 0
+        self.resent_after_transport_error = False
         while True:
             attempt += 1
             if method.upper() in WRITE_METHODS:
@@ -134,6 +138,8 @@ class ApiSession(AuthorizedSession):  # type: ignore[misc]
             except (requests.ConnectionError, requests.Timeout):
                 if not self.policy.should_retry(attempt):
                     raise
+                if method.upper() in WRITE_METHODS:
+                    self.resent_after_transport_error = True
                 self._wait(self.policy.delay(attempt))
                 continue
             if is_retriable_status(response.status_code) and self.policy.should_retry(attempt):

@@ -122,3 +122,19 @@ def test_client_errors_are_not_retried(
     with pytest.raises(DestinationError, match="not found"):
         dest.write(workbook(5))
     assert len(emulator.api_requests()) == 1 and sleeps == []
+
+
+def test_lost_answer_to_an_applied_swap_is_reported_as_probably_applied(
+    emulator: SheetsEmulator, make_destination: Make
+) -> None:
+    dest = make_destination(payload_limit=10_000, attempts=2)
+    dest.write(workbook(120, tag="v1"))
+    sid = str(dest.spreadsheet_id)
+    probe = dest.write(workbook(117, tag="v2"))
+    new = live_values(emulator, sid)
+    dest.write(workbook(120, tag="v1"))
+    emulator.fail_next(probe.requests, "drop_after")  # the final swap is applied, answer lost
+    with pytest.raises(DestinationError, match="probably applied; refresh again"):
+        dest.write(workbook(117, tag="v2"))
+    assert live_values(emulator, sid) == new
+    assert _staging_titles(emulator, sid) == []

@@ -10,6 +10,7 @@ import copy
 import random
 import re
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from tests.emulators.sheets.formulas import rename_references
@@ -68,16 +69,47 @@ def _check_chars(cell: Cell) -> None:
             )
 
 
+def _masked(cell: Cell, source: Cell, paths: list[list[str]]) -> Cell:
+    """``cell`` with the masked paths taken from ``source``, copying only what changes.
+
+    Cell dicts are shared between a book and its working copies, so nothing is mutated in place.
+    """
+    out = dict(cell)
+    for path in paths:
+        if path == ["*"]:
+            out = dict(source)
+            continue
+        src: Any = source
+        for part in path[:-1]:
+            src = src.get(part, {}) if isinstance(src, dict) else {}
+        parents = [out]
+        for part in path[:-1]:
+            child = dict(parents[-1].get(part) or {})
+            parents[-1][part] = child
+            parents.append(child)
+        leaf = path[-1]
+        if isinstance(src, dict) and leaf in src:
+            parents[-1][leaf] = src[leaf]
+        else:
+            parents[-1].pop(leaf, None)
+        for depth in range(len(path) - 1, 0, -1):  # drop parents left empty
+            if not parents[depth]:
+                parents[depth - 1].pop(path[depth - 1], None)
+    return {k: v for k, v in out.items() if v != {}}
+
+
 def _put(sheet: Sheet, key: tuple[int, int], new: Cell, fields: str) -> None:
-    old = sheet.cells.get(key)
-    cell = copy.deepcopy(old) if old else {}
-    apply_mask(cell, new, fields)
-    cell = {k: v for k, v in cell.items() if v != {}}
+    cell = _masked(sheet.cells.get(key) or {}, new, _parsed_paths(fields))
     _check_chars(cell)
     if cell:
         sheet.cells[key] = cell
     else:
         sheet.cells.pop(key, None)
+
+
+@cache
+def _parsed_paths(fields: str) -> list[list[str]]:
+    return _paths(fields)
 
 
 def bounds(sheet: Sheet, rng: dict[str, Any]) -> tuple[int, int, int, int]:

@@ -5,7 +5,7 @@ in google-api-python-client and answered 400 in Google's error shape when it doe
 batchUpdate is applied to a working copy and committed only when every request succeeds. The
 emulator enforces the 10-million-cell and 50,000-character limits, checks bearer tokens, can deny
 access to a file (403) and can fail the k-th request with 429 (with ``Retry-After``), 500 or a
-dropped connection.
+dropped connection, either before the request is applied or after (the answer is lost).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class Fault:
     """Fail API request number ``at`` (1-based, counted since the emulator started)."""
 
     at: int
-    kind: str  # "429", "500" or "drop"
+    kind: str  # "429", "500", "drop" (before applying) or "drop_after" (applied, no answer)
     retry_after: float | None = None
 
 
@@ -183,7 +183,7 @@ class SheetsEmulator:
             entry = LoggedRequest(self.request_count, method, path, query, len(body))
             self.log.append(entry)
             fault = next((f for f in self.faults if f.at == self.request_count), None)
-        if fault is not None:
+        if fault is not None and fault.kind != "drop_after":
             entry.status = -1 if fault.kind == "drop" else int(fault.kind)
             if fault.kind == "drop":
                 raise _Dropped()
@@ -203,6 +203,8 @@ class SheetsEmulator:
             entry.status, entry.error = err.code, err.message
             return err.code, err.body(), {}
         entry.status = status
+        if fault is not None:  # drop_after: the change is committed but the answer is lost
+            raise _Dropped()
         return status, reply, {}
 
     def _decode(self, body: bytes) -> Any:
