@@ -13,6 +13,7 @@ import pandas as pd
 
 from sheets_sync.dataset import Dataset
 from sheets_sync.document import ColumnFormat, Fmt, Tab, TabKind, Table
+from sheets_sync.metrics.tables import first_rows
 from sheets_sync.model import TABLES, Kind
 from sheets_sync.report.context import BuildContext
 from sheets_sync.report.headers import plain_values, readable
@@ -71,16 +72,13 @@ def raw_data_tab(spec: RawDataTab, ctx: BuildContext) -> Tab:
 
 
 def _lookup(dataset: Dataset, source: pd.DataFrame, column: str) -> pd.Series:
-    """The name of each row's owner / account, looked up by id across sources."""
+    """The name of each row's owner / account, looked up by id across sources (the first
+    row with that id wins; missing when no row has it)."""
     other = dataset.table(_LOOKUP_TABLES[column])
     id_column = LOOKUP_COLUMNS[column]
-    # Every raw-data tab of every template looks names up the same way: index them once.
-    key = f"report.names.{column}"
-    held = dataset.cache.get(key)
-    if held is None or held[0] is not other:  # a replaced table is indexed afresh
-        names = other.drop_duplicates(id_column).set_index(id_column)["name"]
-        held = dataset.cache[key] = (other, names)
-    return source[id_column].map(held[1]).astype(object)
+    rows = first_rows(other[id_column].reset_index(drop=True), source[id_column])
+    names = np.append(other["name"].to_numpy(dtype=object), np.nan)  # row -1 picks the NaN
+    return pd.Series(names[rows], index=source.index, dtype=object)
 
 
 def _shown_positions(source: pd.DataFrame, spec: RawDataTab, limit: int) -> np.ndarray:
