@@ -109,13 +109,6 @@ def encode(values: pd.Series) -> Codes:
     return Codes(codes.astype(np.int64), np.asarray(uniques))
 
 
-def _lookup(keys: pd.Series, index: pd.Index) -> np.ndarray:
-    """Positions of ``keys`` in the unique ``index``; ``-1`` where absent or missing."""
-    if len(index) == 0 or len(keys) == 0:
-        return np.full(len(keys), -1, dtype=np.int64)
-    return np.asarray(index.get_indexer(keys), dtype=np.int64)
-
-
 def _through(position: np.ndarray, attr: Codes) -> Codes:
     """Follow a join: the attribute codes of the joined row at ``position`` (-1 stays -1)."""
     codes = np.append(attr.codes, -1)[position]  # position -1 picks the trailing -1
@@ -143,6 +136,7 @@ class MetricTable:
     _codes: dict[str, Codes] = field(default_factory=dict)
     _times: dict[str, np.ndarray] = field(default_factory=dict)
     _joins: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    _keys: dict[str, KeyIndex] = field(default_factory=dict)
     #: Row masks of ``where`` conditions, by condition; they depend on the data only.
     masks: dict[object, np.ndarray] = field(default_factory=dict)
 
@@ -227,24 +221,50 @@ class MetricTable:
     def rows_in(self, target: MetricTable, key: str) -> np.ndarray:
         """For each row, the first row of ``target`` with the same ``key`` (-1 when none)."""
         if (target.name, key) not in self._joins:
-            self._joins[(target.name, key)] = first_rows(target.frame[key], self.frame[key])
+            self._joins[(target.name, key)] = target.key_index(key).find(self.frame[key])
         return self._joins[(target.name, key)]
+
+    def key_index(self, column: str) -> KeyIndex:
+        """The :class:`KeyIndex` of ``column`` (an id column), built once."""
+        if column not in self._keys:
+            self._keys[column] = KeyIndex.of(self.frame[column])
+        return self._keys[column]
+
+
+@dataclass(frozen=True)
+class KeyIndex:
+    """The distinct present values of an id column, hashed once, and the first row of each."""
+
+    index: pd.Index
+    #: Row of each ``index`` entry; ``None`` when the ids are unique and all present, so an
+    #: entry's position is its row.
+    rows: np.ndarray | None
+
+    @classmethod
+    def of(cls, ids: pd.Series) -> KeyIndex:
+        """Index ``ids`` (a column with a RangeIndex)."""
+        direct = pd.Index(ids.to_numpy(dtype=object))
+        if direct.is_unique and not direct.hasnans:
+            # The common case (unique ids): the hash table built for the check is reused.
+            return cls(direct, None)
+        first = ids.dropna().drop_duplicates()
+        return cls(pd.Index(first.to_numpy(dtype=object)), first.index.to_numpy(dtype=np.int64))
+
+    def find(self, keys: pd.Series) -> np.ndarray:
+        """The first row whose id equals each of ``keys``; -1 where none does or it is missing."""
+        if len(self.index) == 0 or len(keys) == 0:
+            return np.full(len(keys), -1, dtype=np.int64)
+        heads, run = _runs(keys.to_numpy(dtype=object))
+        found = np.asarray(self.index.get_indexer(heads), dtype=np.int64)
+        if self.rows is not None:
+            found = np.append(self.rows, -1)[found]  # position -1 picks the trailing -1
+        return found if run is None else found[run]
 
 
 def first_rows(target_keys: pd.Series, keys: pd.Series) -> np.ndarray:
     """Position of the first ``target_keys`` entry equal to each of ``keys`` (-1 when none or
-    missing); ``target_keys`` has a RangeIndex."""
-    direct = pd.Index(target_keys.to_numpy(dtype=object))
-    if len(direct) and len(keys) and direct.is_unique and not direct.hasnans:
-        # The common case (unique ids): one hash table, no de-duplication pass.
-        heads, run = _runs(keys.to_numpy(dtype=object))
-        found = np.asarray(direct.get_indexer(heads), dtype=np.int64)
-        return found if run is None else found[run]
-    ids = target_keys.dropna().drop_duplicates()
-    positions = _lookup(keys, pd.Index(ids.to_numpy(dtype=object)))
-    # Map positions in the de-duplicated ids back to row positions of the target table.
-    rows = np.append(ids.index.to_numpy(dtype=np.int64), -1)
-    return rows[positions]  # position -1 picks the trailing -1
+    missing); ``target_keys`` has a RangeIndex. Uncached: tables use :meth:`MetricTable.rows_in`."""
+    return KeyIndex.of(target_keys).find(keys)
 
 
 def _runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:

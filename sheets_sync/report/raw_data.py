@@ -13,7 +13,7 @@ import pandas as pd
 
 from sheets_sync.dataset import Dataset
 from sheets_sync.document import ColumnFormat, Fmt, Tab, TabKind, Table
-from sheets_sync.metrics.tables import first_rows
+from sheets_sync.metrics.tables import metric_table
 from sheets_sync.model import TABLES, Kind
 from sheets_sync.report.context import BuildContext
 from sheets_sync.report.headers import plain_values, readable
@@ -74,10 +74,11 @@ def raw_data_tab(spec: RawDataTab, ctx: BuildContext) -> Tab:
 def _lookup(dataset: Dataset, source: pd.DataFrame, column: str) -> pd.Series:
     """The name of each row's owner / account, looked up by id across sources (the first
     row with that id wins; missing when no row has it)."""
-    other = dataset.table(_LOOKUP_TABLES[column])
+    other = metric_table(dataset, _LOOKUP_TABLES[column])
     id_column = LOOKUP_COLUMNS[column]
-    rows = first_rows(other[id_column].reset_index(drop=True), source[id_column])
-    names = np.append(other["name"].to_numpy(dtype=object), np.nan)  # row -1 picks the NaN
+    # The ids are hashed once per dataset and shared with the metric engine's joins.
+    rows = other.key_index(id_column).find(source[id_column])
+    names = np.append(other.column("name").to_numpy(dtype=object), np.nan)  # -1 picks the NaN
     return pd.Series(names[rows], index=source.index, dtype=object)
 
 
