@@ -203,3 +203,22 @@ class SyncCursor(Base):
     stream: Mapped[str] = mapped_column(String(128))
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class OAuthState(Base):
+    """A pending OAuth authorisation: single use, expiring, bound to a user and a browser.
+
+    Only hashes of the ``state`` value and of the browser nonce are stored, and the PKCE code
+    verifier only encrypted, so a database dump cannot complete somebody's authorisation.
+    """
+
+    __tablename__ = "oauth_states"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the state
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    nonce_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    verifier_encrypted: Mapped[str | None] = mapped_column(Text, default=None)
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
 from sheets_sync.db import Base, current_revision, downgrade, make_engine, upgrade
+from sheets_sync.db.migrate import alembic_config
 
 TABLES = {
     "users",
@@ -16,6 +18,7 @@ TABLES = {
     "schedules",
     "runs",
     "sync_cursors",
+    "oauth_states",
 }
 
 
@@ -23,7 +26,8 @@ def test_upgrade_creates_every_table_and_downgrade_removes_them(database_url: st
     engine = make_engine(database_url)
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == "0001"
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    assert head is not None and current_revision(engine) == head
     assert set(inspect(engine).get_table_names()) >= TABLES
     upgrade(engine)  # running it again is a no-op, as a second start-up does
     downgrade(engine, "base")
