@@ -111,36 +111,46 @@ _NS_PER_DAY = 86_400e9
 
 
 def _prepare(history: MetricTable, deals: MetricTable) -> _Steps:
+    # Millions of entries: every full-length temporary costs, so arrays are reused, narrow
+    # integer types are used where they fit, and already-sorted history is not reordered.
     position = history.rows_in(deals, "deal_id")
-    deal_key = position.copy()
-    orphans = deal_key < 0
+    deal_key = position
+    orphans = position < 0
     if orphans.any():
+        deal_key = position.copy()
         ids = history.column("deal_id").to_numpy()[orphans]
         deal_key[orphans] = len(deals) + pd.factorize(ids)[0]
     stamp = history.times("entered_at")
-    order = _by_deal_then_time(deal_key, stamp)
-    deal_key, stamp, position = deal_key[order], stamp[order], position[order]
     stage_order = pd.to_numeric(history.column("stage_order"), errors="coerce").to_numpy(
         dtype=np.float64, na_value=np.nan
-    )[order]
+    )
+    stage_codes = history.codes("stage").codes
+    order = _by_deal_then_time(deal_key, stamp)
+    if order is not None:
+        deal_key, stamp, position = deal_key[order], stamp[order], position[order]
+        stage_order, stage_codes = stage_order[order], stage_codes[order]
     if deals.has_column("pipeline"):
         pipeline = deals.codes("pipeline")
         pipeline_labels = pipeline.labels
-        pipe = np.append(pipeline.codes, -1)[position]  # row -1 picks the trailing -1
+        # Row -1 (unknown deal) picks the trailing -1.
+        pipe = np.append(pipeline.codes, -1).astype(np.int32)[position]
     else:
         pipeline_labels = np.array([], dtype=object)
-        pipe = np.full(len(position), -1, dtype=np.int64)
-    stage = history.codes("stage")
-    width = len(stage.labels) + 1
-    group = (pipe + 1) * width + (stage.codes[order] + 1)
-    same_deal_next = np.append(deal_key[1:] == deal_key[:-1], False)
-    next_at = np.append(stamp[1:], NAT)
-    left = same_deal_next & (next_at != NAT)
-    known = left & (stamp != NAT)
-    days = np.full(len(stamp), np.nan)
-    days[known] = (next_at[known] - stamp[known]) / _NS_PER_DAY
-    with np.errstate(invalid="ignore"):
-        advanced = _max_later(deal_key, stage_order) > stage_order
+        pipe = np.full(len(position), -1, dtype=np.int32)
+    stage_labels = history.codes("stage").labels
+    width = len(stage_labels) + 1
+    group = pipe + 1
+    group *= width
+    group += (stage_codes + 1).astype(np.int32)
+    n = len(deal_key)
+    same = deal_key[1:] == deal_key[:-1]  # entry i and i + 1 belong to the same deal
+    left = np.zeros(n, dtype=bool)  # the deal moved on to a dated next entry
+    left[:-1] = same & (stamp[1:] != NAT)
+    known = left.copy()
+    known[:-1] &= stamp[:-1] != NAT
+    days = np.full(n, np.nan)
+    hops = np.flatnonzero(known)
+    days[hops] = (stamp[hops + 1] - stamp[hops]) / _NS_PER_DAY
     last_order = np.full(len(pipeline_labels) + 1, np.nan)
     np.fmax.at(last_order, pipe + 1, stage_order)
     ever_left = np.zeros((len(pipeline_labels) + 1) * width, dtype=bool)
@@ -153,58 +163,81 @@ def _prepare(history: MetricTable, deals: MetricTable) -> _Steps:
         group=group,
         width=width,
         days=days,
-        advanced=advanced,
+        advanced=_advances(same, stage_order),
         pipeline_labels=np.asarray(pipeline_labels),
-        stage_labels=np.asarray(stage.labels),
+        stage_labels=np.asarray(stage_labels),
         last_order=last_order,
         ever_left=ever_left,
     )
 
 
-def _max_later(deal_key: np.ndarray, stage_order: np.ndarray) -> np.ndarray:
-    """For each entry (sorted by deal, then time), the highest stage_order of the same deal's
-    next entry and the ones after it; NaN when there is none or the next entry has none.
+def _advances(same: np.ndarray, stage_order: np.ndarray) -> np.ndarray:
+    """For each entry (sorted by deal, then time; ``same[i]``: entries i and i + 1 share a deal)
+    whether the deal later reached a higher stage_order. Like a grouped reversed running
+    maximum shifted by one, a missing order never counts and the entry right after a missing
+    one sees nothing (the running maximum is missing there).
 
     One reversed running maximum over the whole array: each deal's stage orders are ranked and
     offset above every deal after it, so the maximum never carries from one deal into another.
     """
-    n = len(deal_key)
+    n = len(stage_order)
     if n == 0:
-        return np.empty(0)
+        return np.zeros(0, dtype=bool)
     missing = np.isnan(stage_order)
     # Few distinct orders: hash them, sort those, then rank every entry by binary search.
     values = np.sort(pd.unique(stage_order[~missing]))
-    rank = np.searchsorted(values, stage_order)
     span = len(values) + 1
-    starts = np.append(True, deal_key[1:] != deal_key[:-1])
-    deal_index = np.cumsum(starts) - 1
-    offset = (deal_index[-1] - deal_index) * span
-    # Missing orders rank 0: below every value, so they never raise the maximum.
-    key = offset + np.where(missing, 0, rank + 1)
-    running = np.maximum.accumulate(key[::-1])[::-1] - offset
-    later = np.append(running[1:], 0)
-    later[~np.append(~starts[1:], False) | np.append(missing[1:], True)] = 0
-    return np.append(values, np.nan)[later - 1]
+    deals = int(n - np.count_nonzero(same))
+    wide = np.int64 if deals * span >= np.iinfo(np.int32).max else np.int32
+    rank = np.searchsorted(values, stage_order).astype(wide)
+    rank += 1
+    rank[missing] = 0  # below every order: never raises the maximum
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = ~same
+    offset = np.cumsum(starts, dtype=wide)
+    np.subtract(deals, offset, out=offset)
+    offset *= span
+    running = np.maximum.accumulate((rank + offset)[::-1])[::-1]
+    running -= offset
+    advanced = np.zeros(n, dtype=bool)
+    advanced[:-1] = same & ~missing[1:] & ~missing[:-1] & (running[1:] > rank[:-1])
+    return advanced
 
 
-def _by_deal_then_time(deal_key: np.ndarray, stamp: np.ndarray) -> np.ndarray:
-    """The order that sorts entries by deal, then time, ties kept in table order; sources
-    usually list history that way already, which a linear check detects."""
-    if len(deal_key) > 1:
-        step = np.diff(deal_key)
-        if (step >= 0).all() and (np.diff(stamp)[step == 0] >= 0).all():
-            return np.arange(len(deal_key))
+def _by_deal_then_time(deal_key: np.ndarray, stamp: np.ndarray) -> np.ndarray | None:
+    """The order that sorts entries by deal, then time, ties kept in table order; ``None``
+    when they are in that order already (sources usually list history that way)."""
+    if len(deal_key) < 2:
+        return None
+    earlier, later = deal_key[:-1], deal_key[1:]
+    if (later >= earlier).all():
+        same = later == earlier
+        if not (stamp[1:][same] < stamp[:-1][same]).any():
+            return None
     return np.lexsort((stamp, deal_key))
 
 
 def _distinct_per_group(group: np.ndarray, deal_key: np.ndarray, slots: np.ndarray) -> np.ndarray:
-    """Distinct deals per group, for each group in ``slots``."""
-    if len(slots) == 0:
-        return np.zeros(0, dtype=np.int64)
-    size = int(slots.max()) + 1
-    pairs = np.unique(deal_key * size + np.minimum(group, size - 1))
-    counts = np.bincount(pairs % size, minlength=size)
-    return counts[slots]
+    """Distinct deals per group, for each group in ``slots`` (every group of ``group`` is one
+    of them)."""
+    if len(slots) == 0 or len(group) == 0:
+        return np.zeros(len(slots), dtype=np.int64)
+    column = np.full(int(slots.max()) + 1, -1, dtype=np.int64)
+    column[slots] = np.arange(len(slots))
+    first = int(deal_key.min())
+    cell = (deal_key - first) * len(slots) + column[group]
+    cells = (int(deal_key.max()) - first + 1) * len(slots)
+    if cells <= _MAX_GRID_CELLS:
+        # A deal x group presence grid: no sort, no hashing.
+        grid = np.zeros(cells, dtype=bool)
+        grid[cell] = True
+        return np.count_nonzero(grid.reshape(-1, len(slots)), axis=0).astype(np.int64)
+    cell.sort()
+    distinct = cell[np.append(True, cell[1:] != cell[:-1])]
+    return np.bincount(distinct % len(slots), minlength=len(slots))
+
+
+_MAX_GRID_CELLS = 200_000_000
 
 
 def _shape(out: pd.DataFrame, pipeline_labels: np.ndarray, stage_labels: np.ndarray):

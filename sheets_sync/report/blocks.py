@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sheets_sync.dataset import Dataset
 from sheets_sync.document import BlockKind, ColumnFormat, Fmt, Table
 from sheets_sync.issues import DataIssue
 from sheets_sync.metrics.engine import run_query, stage_funnel
+from sheets_sync.metrics.tables import metric_table
 from sheets_sync.quality import QUALITY_CHECKS, quality_summary, run_check
 from sheets_sync.report.context import BuildContext
 from sheets_sync.report.headers import (
@@ -109,15 +111,37 @@ def _breakdown(block: TableBlock, ctx: BuildContext) -> BuiltBlock:
 def _in_stage_order(frame: pd.DataFrame, dimensions: list[str], ctx: BuildContext) -> pd.DataFrame:
     """Rows ordered as the pipeline runs (by the deals' ``stage_order``), not alphabetically,
     within the dimensions listed before ``stage``; stages without an order go last."""
-    deals = ctx.dataset.table("deals")
-    known = deals.dropna(subset=["stage", "stage_order"])
-    if frame.empty or known.empty:
+    if frame.empty:
         return frame
-    order = known.groupby(known["stage"].astype(object))["stage_order"].min().astype(float)
+    order = stage_orders(ctx.dataset)
+    if order.empty:
+        return frame
     before = dimensions[: dimensions.index("stage")]
     ranked = frame.assign(_stage_rank=frame["stage"].astype(object).map(order))
     ranked = ranked.sort_values([*before, "_stage_rank"], kind="stable", na_position="last")
     return ranked.drop(columns="_stage_rank").reset_index(drop=True)
+
+
+def stage_orders(dataset: Dataset) -> pd.Series:
+    """The lowest ``stage_order`` of each stage over all deals (stages without one left out),
+    computed from the engine's cached stage codes once per dataset."""
+    deals = metric_table(dataset, "deals")
+    held = dataset.cache.get("report.stage_orders")
+    if held is not None and held[0] is deals:
+        return held[1]
+    stage = deals.codes("stage")
+    orders = pd.to_numeric(deals.column("stage_order"), errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
+    ok = (stage.codes >= 0) & ~np.isnan(orders)
+    lowest = np.full(len(stage.labels), np.inf)
+    np.minimum.at(lowest, stage.codes[ok], orders[ok])
+    seen = np.zeros(len(stage.labels), dtype=bool)
+    seen[stage.codes[ok]] = True
+    labels = np.asarray(stage.labels, dtype=object)[seen]
+    result = pd.Series(lowest[seen], index=pd.Index(labels, dtype=object), dtype=np.float64)
+    dataset.cache["report.stage_orders"] = (deals, result)
+    return result
 
 
 def _timeseries(block: TimeseriesBlock, ctx: BuildContext) -> BuiltBlock:
