@@ -17,13 +17,14 @@ Auth methods (``auth``):
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectors.common.options import number, secret
 from sheets_sync.errors import ConfigError
 
+KIND = "salesforce"
 AUTH_METHODS = ("refresh_token", "jwt", "password")
 REQUIRED = {
     "refresh_token": ("client_id", "refresh_token"),
@@ -87,33 +88,6 @@ class SalesforceSettings:
         return self.secrets.get(key)
 
 
-def _secret(name: str, options: Mapping[str, Any], key: str) -> str | None:
-    env_key = f"{key}_env"
-    if options.get(env_key):
-        value = os.environ.get(str(options[env_key]))
-        if not value:
-            raise ConfigError(
-                f"salesforce source {name!r}: environment variable {options[env_key]!r} "
-                f"({env_key}) is not set"
-            )
-        return value
-    value = options.get(key)
-    return str(value) if value not in (None, "") else None
-
-
-def _number(
-    name: str, options: Mapping[str, Any], key: str, default: float, low: float, high: float
-):
-    value = options.get(key, default)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"salesforce source {name!r}: {key} must be a number") from None
-    if not low <= number <= high:
-        raise ConfigError(f"salesforce source {name!r}: {key} must be between {low:g} and {high:g}")
-    return number
-
-
 def parse_settings(name: str, options: Mapping[str, Any]) -> SalesforceSettings:
     """Validate ``options`` (no I/O); raise :class:`ConfigError` naming the bad option."""
     allowed = KNOWN | {f"{k}_env" for k in SECRETS} | {"type", "name"}
@@ -128,7 +102,7 @@ def parse_settings(name: str, options: Mapping[str, Any]) -> SalesforceSettings:
         raise ConfigError(
             f"salesforce source {name!r}: auth must be one of {', '.join(AUTH_METHODS)}"
         )
-    secrets = {k: v for k in SECRETS if (v := _secret(name, options, k)) is not None}
+    secrets = {k: v for k in SECRETS if (v := secret(KIND, name, options, k)) is not None}
     present = {**{k: options.get(k) for k in ("client_id", "username")}, **secrets}
     missing = [k for k in REQUIRED[auth] if not present.get(k)]
     if auth == "jwt" and not (secrets.get("private_key") or options.get("private_key_file")):
@@ -156,17 +130,19 @@ def parse_settings(name: str, options: Mapping[str, Any]) -> SalesforceSettings:
         username=options.get("username"),
         private_key_file=options.get("private_key_file"),
         api_version=version,
-        page_size=int(_number(name, options, "page_size", 2000, 1, 2000)),
-        bulk_threshold=int(_number(name, options, "bulk_threshold", 50000, 1, 1e12)),
-        bulk_poll_seconds=_number(name, options, "bulk_poll_seconds", 2.0, 0.0, 60.0),
-        bulk_timeout_seconds=_number(name, options, "bulk_timeout_seconds", 3600.0, 0.1, 86400.0),
+        page_size=int(number(KIND, name, options, "page_size", 2000, 1, 2000)),
+        bulk_threshold=int(number(KIND, name, options, "bulk_threshold", 50000, 1, 1e12)),
+        bulk_poll_seconds=number(KIND, name, options, "bulk_poll_seconds", 2.0, 0.0, 60.0),
+        bulk_timeout_seconds=number(
+            KIND, name, options, "bulk_timeout_seconds", 3600.0, 0.1, 86400.0
+        ),
         objects=tuple(objects) if objects is not None else None,
         custom_fields=options.get("custom_fields") or {},
         lead_status_map={str(k): str(v) for k, v in status_map.items()},
         ca_bundle=options.get("ca_bundle"),
-        timeout_seconds=_number(name, options, "timeout_seconds", 120.0, 1.0, 3600.0),
-        max_attempts=int(_number(name, options, "max_attempts", 5, 1, 20)),
-        max_retry_after=_number(name, options, "max_retry_after", 120.0, 0.0, 3600.0),
-        retry_base_delay=_number(name, options, "retry_base_delay", 1.0, 0.0, 60.0),
+        timeout_seconds=number(KIND, name, options, "timeout_seconds", 120.0, 1.0, 3600.0),
+        max_attempts=int(number(KIND, name, options, "max_attempts", 5, 1, 20)),
+        max_retry_after=number(KIND, name, options, "max_retry_after", 120.0, 0.0, 3600.0),
+        retry_base_delay=number(KIND, name, options, "retry_base_delay", 1.0, 0.0, 60.0),
         secrets=secrets,
     )
