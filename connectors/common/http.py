@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
@@ -77,6 +77,34 @@ class RetryPolicy:
     max_retry_after: float = 120.0
     timeout: float | tuple[float, float] = (10.0, 120.0)
     sleep: Callable[[float], None] = time.sleep
+
+
+class RetryOptions(Protocol):
+    """The retry options every HTTP source accepts (see each source's settings)."""
+
+    @property
+    def max_attempts(self) -> int: ...
+    @property
+    def retry_base_delay(self) -> float: ...
+    @property
+    def max_retry_after(self) -> float: ...
+    @property
+    def timeout_seconds(self) -> float: ...
+
+
+def policy_for(options: RetryOptions) -> RetryPolicy:
+    """The :class:`RetryPolicy` a source's options ask for.
+
+    Backoff grows to 30 times the base delay (at least 1 s); connecting may take at most 10 s
+    of the read timeout, so a dead host fails fast while a slow query still has its time.
+    """
+    return RetryPolicy(
+        max_attempts=options.max_attempts,
+        base_delay=options.retry_base_delay,
+        max_delay=max(options.retry_base_delay * 30, 1.0),
+        max_retry_after=options.max_retry_after,
+        timeout=(min(10.0, options.timeout_seconds), options.timeout_seconds),
+    )
 
 
 @dataclass

@@ -12,7 +12,7 @@ namespaced ids and the ``source`` column, and finally :func:`sheets_sync.model.c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -53,6 +53,40 @@ def with_custom_fields(
         stream = by_name[name]
         by_name[name] = replace(stream, mapping={**stream.mapping, **fields})
     return list(by_name.values())
+
+
+def select_streams(
+    source_type: str,
+    name: str,
+    noun: str,
+    wanted: Iterable[str] | None,
+    catalogue: Sequence[tuple[str, Stream]],
+    custom: Mapping[str, Any] | None,
+) -> list[Stream]:
+    """The streams of ``catalogue`` (``(user-facing name, stream)`` pairs) a source reads.
+
+    ``wanted`` is the user's list (``objects`` / ``entities`` option, ``None`` for all); an
+    unknown name raises :class:`ConfigError` listing the ``noun`` the source supports. The
+    user's ``custom_fields`` are merged in (:func:`with_custom_fields`).
+    """
+    known = [key for key, _ in catalogue]
+    chosen = None if wanted is None else set(wanted)
+    if chosen is not None:
+        unknown = sorted(chosen - set(known))
+        if unknown:
+            raise ConfigError(
+                f"{source_type} source {name!r}: {noun} {', '.join(unknown)} are not "
+                f"supported; choose from {', '.join(known)}"
+            )
+    base = [stream for key, stream in catalogue if chosen is None or key in chosen]
+    return with_custom_fields(base, custom, source_type)
+
+
+def records_frame(rows: list[dict[str, Any]], fields: list[str]) -> pd.DataFrame:
+    """A raw record frame with exactly ``fields`` as columns (missing fields as None)."""
+    if not rows:
+        return pd.DataFrame({f: pd.Series(dtype=object) for f in fields})
+    return pd.DataFrame.from_records(rows, columns=fields)
 
 
 def mapped_fields(stream: Stream, extra: Iterable[str] = ()) -> list[str]:

@@ -32,11 +32,11 @@ from connectors.common.errors import (
     PermissionDeniedError,
     RequestRejectedError,
 )
-from connectors.common.http import ApiSession, RetryPolicy
+from connectors.common.http import ApiSession, policy_for
 from connectors.common.incremental import ReadPlan
 from connectors.common.ratelimit import RateLimiter, shared_limiter
 from connectors.common.runner import Fetched, IncrementalReader
-from connectors.common.streams import mapped_fields, with_custom_fields
+from connectors.common.streams import mapped_fields, records_frame, select_streams
 from connectors.dynamics.auth import SERVICE, TokenProvider
 from connectors.dynamics.client import DataverseClient
 from connectors.dynamics.settings import DynamicsSettings, parse_settings
@@ -50,7 +50,6 @@ from connectors.dynamics.streams import (
     normalise,
     select_columns,
 )
-from sheets_sync.errors import ConfigError
 from sheets_sync.issues import DataIssue, Severity
 
 DELETED = "$deletedEntity"
@@ -69,16 +68,15 @@ class DynamicsSource(Source):
     def __init__(self, name: str, options: Mapping[str, Any]) -> None:
         super().__init__(name, options)
         self.settings: DynamicsSettings = parse_settings(name, options)
-        wanted = self.settings.entities
-        if wanted is not None:
-            unknown = sorted(set(wanted) - set(BY_NAME))
-            if unknown:
-                raise ConfigError(
-                    f"dynamics source {name!r}: entities {', '.join(unknown)} are not "
-                    f"supported; choose from {', '.join(BY_NAME)}"
-                )
-        base = [s.stream for s in STREAMS if wanted is None or s.stream.name in wanted]
-        self._streams = with_custom_fields(base, self.settings.custom_fields, "dynamics")
+        catalogue = [(s.stream.name, s.stream) for s in STREAMS]
+        self._streams = select_streams(
+            self.type,
+            name,
+            "entities",
+            self.settings.entities,
+            catalogue,
+            self.settings.custom_fields,
+        )
         self.tokens = TokenProvider(self.settings)
         self._session: ApiSession | None = None
 
@@ -91,13 +89,7 @@ class DynamicsSource(Source):
         """The HTTP session (one per source, so msal's discovery and token cache persist)."""
         if self._session is None:
             s = self.settings
-            policy = RetryPolicy(
-                max_attempts=s.max_attempts,
-                base_delay=s.retry_base_delay,
-                max_delay=max(s.retry_base_delay * 30, 1.0),
-                max_retry_after=s.max_retry_after,
-                timeout=(min(10.0, s.timeout_seconds), s.timeout_seconds),
-            )
+            policy = policy_for(s)
             session = ApiSession(SERVICE, policy)
             if s.ca_bundle:
                 session.verify = s.ca_bundle
@@ -198,7 +190,7 @@ class DynamicsSource(Source):
             rows, _, link = self._collect(client, url, what, tracked)
             if link:
                 deltas[stream.name] = link
-            return Fetched(_frame(rows, fields))
+            return Fetched(records_frame(rows, fields))
         link = self._stored_delta(store, stream.name) if tracked else None
         if link:
             try:
@@ -208,7 +200,7 @@ class DynamicsSource(Source):
             else:
                 if new_link:
                     deltas[stream.name] = new_link
-                return Fetched(_frame(rows, fields), deleted)
+                return Fetched(records_frame(rows, fields), deleted)
         since = f"{CURSOR} ge {plan.since}"
         type_filter = _type_filter(spec)
         where = f"({type_filter}) and {since}" if type_filter else since
@@ -216,7 +208,7 @@ class DynamicsSource(Source):
             client, client.collection_url(spec.entity_set, select, where), what, False
         )
         deleted = self._reconciled(client, store, spec, stream)
-        return Fetched(_frame(rows, fields), deleted)
+        return Fetched(records_frame(rows, fields), deleted)
 
     def _collect(
         self, client: DataverseClient, url: str, what: str, track: bool
@@ -307,12 +299,6 @@ def _type_filter(spec: DataverseStream) -> str | None:
     if spec.entity_set != "activitypointers":
         return None
     return " or ".join(f"activitytypecode eq '{t}'" for t in ACTIVITY_TYPES)
-
-
-def _frame(rows: list[dict[str, Any]], fields: list[str]) -> pd.DataFrame:
-    if not rows:
-        return pd.DataFrame({f: pd.Series(dtype=object) for f in fields})
-    return pd.DataFrame.from_records(rows, columns=fields)
 
 
 def _malformed(what: str) -> Exception:

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import pandas as pd
-
 from connectors.common.errors import MalformedResponseError
+from connectors.common.streams import records_frame as frame
+
+__all__ = ["flatten", "frame", "owner_row"]
 
 
 def flatten(result: Any, associations: Iterable[str], object_type: str) -> dict[str, Any]:
@@ -58,10 +59,3 @@ def owner_row(owner: Any, archived: bool) -> dict[str, Any]:
         "archived": bool(owner.get("archived", archived)),
         "team": primary[0].get("name") if primary else None,
     }
-
-
-def frame(rows: list[dict[str, Any]], fields: list[str]) -> pd.DataFrame:
-    """A record frame with exactly ``fields`` as columns (missing properties as None)."""
-    if not rows:
-        return pd.DataFrame({f: pd.Series(dtype=object) for f in fields})
-    return pd.DataFrame.from_records(rows, columns=fields)

@@ -28,11 +28,11 @@ from connectors.base import CheckResult, ReadContext, Source, SourceResult, Stre
 from connectors.common.cache import store_for
 from connectors.common.cursors import parse_ts
 from connectors.common.errors import ConnectorError, CredentialsError, PermissionDeniedError
-from connectors.common.http import RequestStats, RetryPolicy
+from connectors.common.http import RequestStats, policy_for
 from connectors.common.incremental import ReadPlan
 from connectors.common.paging import Paginator
 from connectors.common.runner import Fetched, IncrementalReader
-from connectors.common.streams import mapped_fields, with_custom_fields
+from connectors.common.streams import mapped_fields, select_streams
 from connectors.hubspot.client import HubSpotClient, next_after
 from connectors.hubspot.records import flatten, frame, owner_row
 from connectors.hubspot.settings import HubSpotSettings, parse_settings
@@ -46,7 +46,6 @@ from connectors.hubspot.streams import (
     stage_history,
     stage_table,
 )
-from sheets_sync.errors import ConfigError
 from sheets_sync.model import conform
 
 
@@ -62,16 +61,15 @@ class HubSpotSource(Source):
     def __init__(self, name: str, options: Mapping[str, Any]) -> None:
         super().__init__(name, options)
         self.settings: HubSpotSettings = parse_settings(name, options)
-        wanted = self.settings.objects
-        if wanted is not None:
-            unknown = sorted(set(wanted) - set(BY_NAME))
-            if unknown:
-                raise ConfigError(
-                    f"hubspot source {name!r}: objects {', '.join(unknown)} are not supported; "
-                    f"choose from {', '.join(BY_NAME)}"
-                )
-        base = [s.stream for s in STREAMS if wanted is None or s.stream.name in wanted]
-        self._streams = with_custom_fields(base, self.settings.custom_fields, "hubspot")
+        catalogue = [(s.stream.name, s.stream) for s in STREAMS]
+        self._streams = select_streams(
+            self.type,
+            name,
+            "objects",
+            self.settings.objects,
+            catalogue,
+            self.settings.custom_fields,
+        )
         self.last_stats: RequestStats | None = None
         self._token: str | None = None
 
@@ -81,12 +79,7 @@ class HubSpotSource(Source):
 
     def _client(self) -> HubSpotClient:
         s = self.settings
-        policy = RetryPolicy(
-            max_attempts=s.max_attempts,
-            base_delay=s.retry_base_delay,
-            max_delay=max(s.retry_base_delay * 30, 1.0),
-            max_retry_after=s.max_retry_after,
-        )
+        policy = policy_for(s)
         stats = RequestStats()
         self.last_stats = stats
         return HubSpotClient(s, policy, stats, self._token if s.auth == "oauth" else None)

@@ -32,10 +32,10 @@ from connectors.common.errors import (
     PermissionDeniedError,
     UnknownFieldError,
 )
-from connectors.common.http import ApiSession, RetryPolicy
+from connectors.common.http import ApiSession, policy_for
 from connectors.common.incremental import ReadPlan
 from connectors.common.runner import Fetched, IncrementalReader
-from connectors.common.streams import with_custom_fields
+from connectors.common.streams import select_streams
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.fields import plan_fields, selectable
 from connectors.salesforce.records import csv_records, rest_records
@@ -50,7 +50,6 @@ from connectors.salesforce.streams import (
     stage_changes_only,
     without_converted_contacts,
 )
-from sheets_sync.errors import ConfigError
 from sheets_sync.issues import DataIssue, Severity
 
 USAGE_WARNING = 0.8
@@ -71,17 +70,14 @@ class SalesforceSource(Source):
     def __init__(self, name: str, options: Mapping[str, Any]) -> None:
         super().__init__(name, options)
         self.settings: SalesforceSettings = parse_settings(name, options)
-        wanted = self.settings.objects
-        known = [obj for obj, _ in STREAMS]
-        if wanted is not None:
-            unknown = sorted(set(wanted) - set(known))
-            if unknown:
-                raise ConfigError(
-                    f"salesforce source {name!r}: objects {', '.join(unknown)} are not "
-                    f"supported; choose from {', '.join(known)}"
-                )
-        base = [s for obj, s in STREAMS if wanted is None or obj in wanted]
-        self._streams = with_custom_fields(base, self.settings.custom_fields, "salesforce")
+        self._streams = select_streams(
+            self.type,
+            name,
+            "objects",
+            self.settings.objects,
+            STREAMS,
+            self.settings.custom_fields,
+        )
         self._custom = {
             (stream, column): field
             for stream, fields in self.settings.custom_fields.items()
@@ -96,13 +92,7 @@ class SalesforceSource(Source):
 
     def _session(self) -> ApiSession:
         s = self.settings
-        policy = RetryPolicy(
-            max_attempts=s.max_attempts,
-            base_delay=s.retry_base_delay,
-            max_delay=max(s.retry_base_delay * 30, 1.0),
-            max_retry_after=s.max_retry_after,
-            timeout=(min(10.0, s.timeout_seconds), s.timeout_seconds),
-        )
+        policy = policy_for(s)
         session = ApiSession("Salesforce", policy, definitive=is_soap_fault)
         if s.ca_bundle:
             session.verify = s.ca_bundle
