@@ -169,6 +169,7 @@ class Run(Base):
             postgresql_where=text("status IN ('queued', 'running')"),
         ),
         Index("ix_runs_report_created", "report_id", "created_at"),
+        Index("ix_runs_status", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -189,6 +190,15 @@ class Run(Base):
     warnings: Mapped[int] = mapped_column(Integer, default=0)
     error_code: Mapped[str | None] = mapped_column(String(64), default=None)
     error_message: Mapped[str | None] = mapped_column(Text, default=None)
+    # Scheduled refreshes (see sheets_sync.scheduling): the slot a run serves, its attempt
+    # number, the deterministic queue task that delivers it, when it was handed to the queue,
+    # the earliest time a retry may start, and until when its worker holds it.
+    attempts: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    scheduled_for: Mapped[datetime | None] = mapped_column(default=None)
+    task_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    enqueued_at: Mapped[datetime | None] = mapped_column(default=None)
+    not_before: Mapped[datetime | None] = mapped_column(default=None)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class SyncCursor(Base):
