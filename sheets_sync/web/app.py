@@ -23,7 +23,8 @@ from sheets_sync.secrets import KeyRing, generate_key, load_keyring
 from sheets_sync.web import api, internal, oauth, ui
 from sheets_sync.web.errors import register_api_errors
 from sheets_sync.web.extensions import db, keys, runner, signin, templates
-from sheets_sync.web.services.runs import RunEnvironment, fail_interrupted_runs, xlsx_destination
+from sheets_sync.web.services.destinations import destination_choice
+from sheets_sync.web.services.runs import RunEnvironment, fail_interrupted_runs
 from sheets_sync.web.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -61,26 +62,13 @@ def create_app(settings: Settings | None = None, *, certs_request: Any = None) -
     templates.init_app(app)
     runner.init_app(
         app,
-        RunEnvironment(factory, keyring, settings.data_dir, _destination_choice(settings)),
+        RunEnvironment(factory, keyring, settings.data_dir, destination_choice(settings, keyring)),
         settings.refresh_workers,
     )
     register_api_errors(app)
     for blueprint in (api.bp, oauth.bp, internal.bp, ui.bp):
         app.register_blueprint(blueprint)
     return app
-
-
-def _destination_choice(settings: Settings) -> Any:
-    if not settings.production:
-        return xlsx_destination
-
-    def needs_google_authorisation(report: Any, data_dir: Path) -> dict[str, Any]:
-        raise ConfigError(
-            "writing reports to Google Sheets needs the user's Google authorisation, which this "
-            "service version cannot request yet; run the service in local mode for .xlsx reports"
-        )
-
-    return needs_google_authorisation
 
 
 def _require_current_schema(engine: Any) -> None:

@@ -98,6 +98,47 @@ class Settings(BaseSettings):
     on_app_engine: bool = Field(
         default=False, description="Set from GAE_ENV / GAE_APPLICATION; not read from a variable."
     )
+    # OAuth clients (see docs/oauth.md). Endpoints are settings so tests can use emulators.
+    public_url: str | None = Field(
+        default=None, description="The service's public base URL; OAuth redirect URIs use it."
+    )
+    google_oauth_client_id: str | None = Field(
+        default=None, description="Web OAuth client id (defaults to google_client_id)."
+    )
+    google_oauth_client_secret: SecretStr | None = Field(
+        default=None, description="Web OAuth client secret."
+    )
+    google_auth_uri: str = Field(default="https://accounts.google.com/o/oauth2/v2/auth")
+    google_token_uri: str = Field(default="https://oauth2.googleapis.com/token")
+    google_revoke_uri: str = Field(default="https://oauth2.googleapis.com/revoke")
+    google_oauth_scopes: str = Field(
+        default="openid email https://www.googleapis.com/auth/drive.file",
+        description="Space-separated scopes of the Google web flow.",
+    )
+    sheets_endpoint: str = Field(default="https://sheets.googleapis.com")
+    drive_endpoint: str = Field(default="https://www.googleapis.com/drive/v3/")
+    gsheets_locally: bool = Field(
+        default=False, description="Write to Google Sheets in local mode too (needs OAuth)."
+    )
+    salesforce_client_id: str | None = Field(default=None)
+    salesforce_client_secret: SecretStr | None = Field(default=None)
+    salesforce_login_url: str = Field(default="https://login.salesforce.com")
+    salesforce_sandbox_url: str = Field(default="https://test.salesforce.com")
+    salesforce_ca_bundle: str | None = Field(
+        default=None, description="CA bundle for Salesforce hosts (tests' emulator only)."
+    )
+    hubspot_client_id: str | None = Field(default=None)
+    hubspot_client_secret: SecretStr | None = Field(default=None)
+    hubspot_auth_uri: str = Field(default="https://app.hubspot.com/oauth/authorize")
+    hubspot_api_url: str = Field(default="https://api.hubapi.com")
+    hubspot_oauth_scopes: str = Field(
+        default="oauth crm.objects.contacts.read crm.objects.companies.read "
+        "crm.objects.deals.read crm.objects.owners.read",
+        description="Space-separated scopes of the HubSpot app.",
+    )
+    max_upload_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1024, description="Largest uploaded CSV/XLSX file."
+    )
 
     @model_validator(mode="before")
     @classmethod

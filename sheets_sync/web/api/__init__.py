@@ -22,6 +22,14 @@ def _require_sign_in() -> None:
 
 
 # Route modules register their handlers on ``bp`` when imported.
-from sheets_sync.web.api import connections, me, openapi, reports, runs, templates  # noqa: E402
+from sheets_sync.web.api import (  # noqa: E402
+    connection_oauth,
+    connections,
+    me,
+    openapi,
+    reports,
+    runs,
+    templates,
+)
 
-__all__ = ["bp", "connections", "me", "openapi", "reports", "runs", "templates"]
+__all__ = ["bp", "connection_oauth", "connections", "me", "openapi", "reports", "runs", "templates"]

@@ -18,6 +18,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 import sheets_sync
 from sheets_sync.web.api import bp
+from sheets_sync.web.api import connection_schemas as cs
 from sheets_sync.web.api import schemas as s
 
 _ID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
@@ -97,6 +98,37 @@ OPERATIONS: dict[str, dict[str, Operation]] = {
     "/runs/{run_id}": {
         "get": Operation("Status and progress of a refresh", s.RunOut, errors=(404,))
     },
+    # Connecting accounts (docs/oauth.md).
+    "/oauth/{provider}/authorize": {
+        "post": Operation(
+            "A one-time link starting the Google, Salesforce or HubSpot sign-in",
+            cs.AuthorizeOut,
+            body=cs.AuthorizeIn,
+            errors=(400, 404, 422, 503),
+        ),
+    },
+    "/google/authorization": {
+        "get": Operation("Whether reports can be written as the user", cs.GoogleAuthorizationOut),
+        "delete": Operation("Revoke the user's Google authorisation", None, 204),
+    },
+    "/templates/{template_id}/copy": {
+        "post": Operation(
+            "Create a spreadsheet from a template and bind it to a report",
+            cs.CopyOut,
+            201,
+            cs.CopyIn,
+            (400, 404, 409, 422),
+        ),
+    },
+    "/uploads": {
+        "get": Operation("The user's uploaded files", cs.UploadList),
+        "post": Operation(
+            "Upload a CSV or XLSX file (multipart/form-data, field 'file')",
+            cs.UploadOut,
+            201,
+            errors=(400, 413, 422),
+        ),
+    },
 }
 
 _ERROR_TEXT = {
@@ -106,6 +138,8 @@ _ERROR_TEXT = {
     404: "Not found (or not yours)",
     409: "Conflicts with the current state",
     422: "A value is not acceptable",
+    413: "The file is too large",
+    503: "Not configured on this service",
 }
 
 
@@ -142,7 +176,12 @@ def _operation(path: str, method: str, op: Operation) -> dict[str, Any]:
         "responses": responses,
     }
     params = [
-        {"name": name[1:-1], "in": "path", "required": True, "schema": _ID}
+        {
+            "name": name[1:-1],
+            "in": "path",
+            "required": True,
+            "schema": _ID if name.endswith("_id}") else {"type": "string"},
+        }
         for name in path.split("/")
         if name.startswith("{")
     ]

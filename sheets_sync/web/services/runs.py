@@ -39,6 +39,7 @@ from sheets_sync.refresh import RefreshResult, build_destination, refresh
 from sheets_sync.secrets import KeyRing, SecretsError
 from sheets_sync.web.services.connections import user_upload_dir
 from sheets_sync.web.services.errors import Conflict, NotFound, ServiceError
+from sheets_sync.web.services.oauth_google import GoogleReauthorizationNeeded
 from sheets_sync.web.services.reports import get_report, refresh_config
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ INTERNAL_ERROR_MESSAGE = (
 # The run's error code tells the UI what kind of action helps; the message says which.
 _ERROR_CODES: tuple[tuple[type[Exception], str], ...] = (
     (SecretsError, "secret_unreadable"),
+    (GoogleReauthorizationNeeded, "google_reauthorization_needed"),
     (SourceError, "source_failed"),
     (DestinationError, "write_failed"),
     (SchemaError, "source_data_invalid"),
