@@ -22,6 +22,7 @@ Errors use the OData error body (``{"error": {"code", "message"}}``): 401 for a 
 :meth:`malformed_next`, :meth:`expire_tokens` (a fault's ``path`` matches anywhere in the
 unquoted path and query). ``requests`` logs ``(method, path)``, ``urls`` the unquoted path and
 query, ``prefer`` the Prefer header of every call.
+Serving, the request log and the fault queue come from :mod:`tests.emulators.loopback`.
 """
 
 from __future__ import annotations
@@ -29,19 +30,15 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import socket
-import ssl
-import threading
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote
 
 import jwt
 from cryptography import x509
 
 from tests.emulators.dynamics.org import ALL_PRIVILEGES, ENTITIES, LABELS, LOOKUPS, Org
+from tests.emulators.loopback import Fault, LoopbackEmulator, Reply, Request
 from tests.emulators.salesforce.tls import make_cert
 
 TENANT = "contoso-tenant"
@@ -53,78 +50,22 @@ FORMATTED = "@OData.Community.Display.V1.FormattedValue"
 LOGICAL = "@Microsoft.Dynamics.CRM.lookuplogicalname"
 
 
-@dataclass
-class Fault:
-    """An injected answer for the next ``times`` requests whose path contains ``path``."""
-
-    path: str
-    status: int = 200
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    times: int = 1
-    kind: str = "status"
-
-
-class DataverseEmulator:
+class DataverseEmulator(LoopbackEmulator):
     """The emulator: ``start()`` serves on ``base_url`` until ``stop()``."""
 
+    content_type = "application/json; odata.metadata=minimal"
+
     def __init__(self, folder: Path, org: Org | None = None) -> None:
-        self.org = org or Org()
         self.cert, self.key = make_cert(folder)
-        self.requests: list[tuple[str, str]] = []
+        super().__init__(tls=(self.cert, self.key))
+        self.org = org or Org()
         self.urls: list[str] = []
         self.prefer: list[str] = []
-        self.faults: list[Fault] = []
         self.tokens: set[str] = set()
         self.token_requests = 0
         self.privileges: set[str] = set(ALL_PRIVILEGES)
         self.client_certificate: x509.Certificate | None = None
         self._snapshots: dict[str, list[dict[str, Any]]] = {}
-        self._lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
-
-    # -- lifecycle -----------------------------------------------------------------------
-
-    def start(self) -> DataverseEmulator:
-        """Serve TLS on a free loopback port in a background thread."""
-        emulator = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def setup(self) -> None:
-                super().setup()
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def do_GET(self) -> None:
-                emulator._handle(self, "GET")
-
-            def do_POST(self) -> None:
-                emulator._handle(self, "POST")
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(self.cert, self.key)
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-        server.daemon_threads = True
-        self._server = server
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-
-    @property
-    def base_url(self) -> str:
-        """``https://127.0.0.1:<port>`` (both the authority host and the org URL)."""
-        assert self._server is not None
-        return f"https://127.0.0.1:{self._server.server_address[1]}"
 
     # -- test controls -------------------------------------------------------------------
 
@@ -138,15 +79,15 @@ class DataverseEmulator:
     ) -> None:
         """Answer the next ``times`` requests to ``path`` with ``status``."""
         payload = body or {"error": {"code": "0x80040216", "message": f"injected {status}"}}
-        self.faults.append(Fault(path, status, json.dumps(payload).encode(), headers or {}, times))
+        self.add_fault(Fault(path, status, json.dumps(payload).encode(), headers or {}, times))
 
     def truncate_next(self, path: str) -> None:
         """Cut the next answer to ``path`` in the middle of its JSON."""
-        self.faults.append(Fault(path, kind="truncate"))
+        self.add_fault(Fault(path, kind="truncate"))
 
     def malformed_next(self, path: str) -> None:
         """Answer the next request to ``path`` with JSON that has no ``value`` list."""
-        self.faults.append(Fault(path, kind="malformed"))
+        self.add_fault(Fault(path, kind="malformed"))
 
     def expire_tokens(self) -> None:
         """Invalidate every access token issued so far."""
@@ -159,41 +100,30 @@ class DataverseEmulator:
 
     # -- dispatch ------------------------------------------------------------------------
 
-    def _handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
-        parts = urlsplit(handler.path)
-        path = unquote(parts.path)
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length) if length else b""
-        full = unquote(handler.path)
-        with self._lock:
-            self.requests.append((method, path))
-            self.urls.append(full)
-            self.prefer.append(handler.headers.get("Prefer") or "")
-            fault = next((f for f in self.faults if f.path in full), None)
-            if fault is not None:
-                fault.times -= 1
-                if fault.times <= 0:
-                    self.faults.remove(fault)
-        if fault is not None and fault.kind == "status":
-            return _send(handler, fault.status, fault.body, fault.headers)
-        try:
-            status, body = self._route(handler, method, path, parts.query, raw)
-        except _Reply as reply:
-            status, body = reply.status, reply.body
-        data = json.dumps(body).encode()
-        if fault is not None and status == 200:
-            if fault.kind == "truncate":
-                data = data[: max(1, len(data) // 2)]
-            elif fault.kind == "malformed":
-                data = json.dumps({"@odata.context": "x", "values": []}).encode()
+    def log(self, request: Request) -> None:
+        self.requests.append((request.method, unquote(request.path)))
+        self.urls.append(unquote(request.target))
+        self.prefer.append(request.headers.get("Prefer") or "")
+
+    def fault_key(self, request: Request) -> str:
+        return unquote(request.target)
+
+    def malformed_body(self) -> Any:
+        return {"@odata.context": "x", "values": []}
+
+    def reply_headers(self, status: int) -> dict[str, str]:
         headers = {"OData-Version": "4.0"}
         if status == 401:
             headers["WWW-Authenticate"] = f'Bearer authorization_uri="{self.base_url}/{TENANT}"'
-        _send(handler, status, data, headers)
+        return headers
 
-    def _route(
-        self, handler: BaseHTTPRequestHandler, method: str, path: str, query: str, raw: bytes
-    ) -> tuple[int, Any]:
+    def route(self, request: Request) -> tuple[int, Any]:
+        method, path, query, raw = (
+            request.method,
+            unquote(request.path),
+            request.query,
+            request.body,
+        )
         if path == f"/{TENANT}/v2.0/.well-known/openid-configuration":
             return 200, self._openid()
         if path == "/common/discovery/instance":
@@ -205,7 +135,7 @@ class DataverseEmulator:
         if method == "POST" and path == f"/{TENANT}/oauth2/v2.0/token":
             return self._token(raw)
         if path.startswith(API):
-            self._authorize(handler)
+            self._authorize(request)
             rest = path[len(API) :]
             if rest == "WhoAmI":
                 return 200, {
@@ -223,9 +153,9 @@ class DataverseEmulator:
                     ]
                 }
             if rest in ENTITIES:
-                prefer = handler.headers.get("Prefer") or ""
+                prefer = request.headers.get("Prefer") or ""
                 return 200, self._collection(rest, parse_qs(query), prefer)
-        raise _Reply(
+        raise Reply(
             404, _odata_error("0x80060888", f"Resource not found for the segment '{path}'.")
         )
 
@@ -284,13 +214,13 @@ class DataverseEmulator:
             return False
         return bool(claims.get("iss") == CLIENT_ID and claims.get("sub") == CLIENT_ID)
 
-    def _authorize(self, handler: BaseHTTPRequestHandler) -> None:
-        header = handler.headers.get("Authorization") or ""
+    def _authorize(self, request: Request) -> None:
+        header = request.headers.get("Authorization") or ""
         token = header[7:] if header.startswith("Bearer ") else ""
         with self._lock:
             valid = token in self.tokens
         if not valid:
-            raise _Reply(
+            raise Reply(
                 401, _odata_error("0x80072560", "The user is not a member of the organization.")
             )
 
@@ -301,7 +231,7 @@ class DataverseEmulator:
     ) -> dict[str, Any]:
         meta = ENTITIES[entity_set]
         if meta["privilege"] and meta["privilege"] not in self.privileges:
-            raise _Reply(
+            raise Reply(
                 403,
                 _odata_error(
                     "0x80040220",
@@ -313,7 +243,7 @@ class DataverseEmulator:
         known = self.org.columns(entity_set)
         for column in select:
             if column not in known:
-                raise _Reply(
+                raise Reply(
                     400,
                     _odata_error(
                         "0x80060888",
@@ -414,25 +344,6 @@ class DataverseEmulator:
         return out
 
 
-class _Reply(Exception):
-    def __init__(self, status: int, body: Any) -> None:
-        super().__init__(status)
-        self.status = status
-        self.body = body
-
-
-def _send(
-    handler: BaseHTTPRequestHandler, status: int, data: bytes, headers: dict[str, str]
-) -> None:
-    handler.send_response(status)
-    handler.send_header("Content-Type", "application/json; odata.metadata=minimal")
-    handler.send_header("Content-Length", str(len(data)))
-    for key, value in headers.items():
-        handler.send_header(key, value)
-    handler.end_headers()
-    handler.wfile.write(data)
-
-
 def _odata_error(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
 
@@ -441,7 +352,7 @@ def _page_size(prefer: str, query: dict[str, list[str]]) -> int:
     found = re.search(r"odata\.maxpagesize=(\d+)", prefer)
     size = int(found.group(1)) if found else 5000
     if size > 5000:
-        raise _Reply(400, _odata_error("0x80048d19", "odata.maxpagesize must be at most 5000"))
+        raise Reply(400, _odata_error("0x80048d19", "odata.maxpagesize must be at most 5000"))
     return size
 
 

@@ -15,20 +15,18 @@ Bearer tokens are checked (401 ``INVALID_AUTHENTICATION``) and so are scopes (40
 headers such as Retry-After, body), :meth:`truncate_next` (a cut-off JSON page),
 :meth:`malformed_next` (a page without ``results``), :meth:`expire_tokens` (401 until renewed).
 ``requests`` logs ``(method, path)`` of every call.
+Serving, the request log and the fault queue come from :mod:`tests.emulators.loopback`.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-import socket
-import threading
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from tests.emulators.hubspot.portal import Portal, to_ms
+from tests.emulators.loopback import Fault, LoopbackEmulator, Reply, Request
 
 PRIVATE_TOKEN = "pat-emulator-0001"
 CLIENT_ID = "hs-client-id"
@@ -56,73 +54,19 @@ SCOPE_OF = {
 DEFAULT_PROPERTIES = ("createdate", "hs_object_id")
 
 
-@dataclass
-class Fault:
-    """An injected answer for the next ``times`` requests whose path contains ``path``."""
-
-    path: str
-    status: int = 200
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    times: int = 1
-    kind: str = "status"  # status | truncate | malformed
-
-
-class HubSpotEmulator:
+class HubSpotEmulator(LoopbackEmulator):
     """The emulator: ``start()`` serves on ``base_url`` until ``stop()``."""
 
+    content_type = "application/json;charset=utf-8"
+
     def __init__(self, portal: Portal | None = None, search_cap: int = 10_000) -> None:
+        super().__init__()
         self.portal = portal or Portal()
         self.search_cap = search_cap
-        self.requests: list[tuple[str, str]] = []
-        self.faults: list[Fault] = []
         self.tokens: dict[str, frozenset[str]] = {PRIVATE_TOKEN: ALL_SCOPES}
         self.oauth_scopes: frozenset[str] = ALL_SCOPES
         self._search_cache: dict[str, list[dict[str, Any]]] = {}
         self._list_cache: dict[str, list[dict[str, Any]]] = {}
-        self._lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
-
-    # -- lifecycle -------------------------------------------------------------------------
-
-    def start(self) -> HubSpotEmulator:
-        """Serve on a free loopback port in a background thread."""
-        emulator = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:  # keep test output quiet
-                pass
-
-            def setup(self) -> None:
-                super().setup()
-                # Headers and body leave in two writes; without NODELAY, Nagle plus delayed
-                # ACKs add ~40 ms to every keep-alive request.
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def do_GET(self) -> None:
-                emulator._handle(self, "GET")
-
-            def do_POST(self) -> None:
-                emulator._handle(self, "POST")
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``."""
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     # -- test controls ----------------------------------------------------------------------
 
@@ -136,15 +80,15 @@ class HubSpotEmulator:
     ) -> None:
         """Answer the next ``times`` requests to ``path`` with ``status``."""
         payload = json.dumps(body or {"status": "error", "message": f"injected {status}"})
-        self.faults.append(Fault(path, status, payload.encode(), headers or {}, times))
+        self.add_fault(Fault(path, status, payload.encode(), headers or {}, times))
 
     def truncate_next(self, path: str) -> None:
         """Cut the next answer to ``path`` in the middle of its JSON."""
-        self.faults.append(Fault(path, kind="truncate"))
+        self.add_fault(Fault(path, kind="truncate"))
 
     def malformed_next(self, path: str) -> None:
         """Answer the next request to ``path`` with valid JSON that is not a page."""
-        self.faults.append(Fault(path, kind="malformed"))
+        self.add_fault(Fault(path, kind="malformed"))
 
     def expire_tokens(self) -> None:
         """Invalidate every OAuth access token issued so far (the private token stays)."""
@@ -161,89 +105,45 @@ class HubSpotEmulator:
 
     # -- dispatch ---------------------------------------------------------------------------
 
-    def _handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
-        parts = urlsplit(handler.path)
-        path, query = parts.path, parse_qs(parts.query)
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length) if length else b""
-        with self._lock:
-            self.requests.append((method, path))
-            fault = self._take_fault(path)
-        if fault is not None and fault.kind == "status":
-            return self._send(handler, fault.status, fault.body, fault.headers)
-        try:
-            status, body = self._route(handler, method, path, query, raw)
-        except _Reply as reply:
-            status, body = reply.status, reply.body
-        data = json.dumps(body).encode()
-        if fault is not None and fault.kind == "truncate" and status == 200:
-            data = data[: max(1, len(data) // 2)]
-        elif fault is not None and fault.kind == "malformed" and status == 200:
-            data = json.dumps({"status": "ok", "items": []}).encode()
-        self._send(handler, status, data, {})
+    def malformed_body(self) -> Any:
+        return {"status": "ok", "items": []}
 
-    def _take_fault(self, path: str) -> Fault | None:
-        for fault in self.faults:
-            if fault.path in path:
-                fault.times -= 1
-                if fault.times <= 0:
-                    self.faults.remove(fault)
-                return fault
-        return None
-
-    @staticmethod
-    def _send(
-        handler: BaseHTTPRequestHandler, status: int, data: bytes, headers: dict[str, str]
-    ) -> None:
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json;charset=utf-8")
-        handler.send_header("Content-Length", str(len(data)))
-        for key, value in headers.items():
-            handler.send_header(key, value)
-        handler.end_headers()
-        handler.wfile.write(data)
-
-    def _route(
-        self,
-        handler: BaseHTTPRequestHandler,
-        method: str,
-        path: str,
-        query: dict[str, list[str]],
-        raw: bytes,
-    ) -> tuple[int, Any]:
+    def route(self, request: Request) -> tuple[int, Any]:
+        method, path, raw = request.method, request.path, request.body
+        query = parse_qs(request.query)
         if method == "POST" and path == "/oauth/v1/token":
             return self._token(raw)
         segments = [s for s in path.split("/") if s]
         if segments[:3] == ["crm", "v3", "objects"] and len(segments) >= 4:
             object_type = segments[3]
-            self._authorize(handler, SCOPE_OF.get(object_type, ""))
+            self._authorize(request, SCOPE_OF.get(object_type, ""))
             if object_type not in self.portal.objects:
-                raise _Reply(404, _error(f"Unknown object type {object_type}", "OBJECT_NOT_FOUND"))
+                raise Reply(404, _error(f"Unknown object type {object_type}", "OBJECT_NOT_FOUND"))
             if method == "GET" and len(segments) == 4:
                 return 200, self._list(object_type, query)
             if method == "POST" and segments[4:] == ["search"]:
                 return 200, self._search(object_type, json.loads(raw or b"{}"))
         if segments[:3] == ["crm", "v4", "associations"] and segments[5:] == ["batch", "read"]:
-            self._authorize(handler, SCOPE_OF.get(segments[3], ""))
+            self._authorize(request, SCOPE_OF.get(segments[3], ""))
             return 200, self._associations(segments[3], segments[4], json.loads(raw or b"{}"))
         if segments[:3] == ["crm", "v3", "owners"]:
-            self._authorize(handler, SCOPE_OF["owners"])
+            self._authorize(request, SCOPE_OF["owners"])
             return 200, self._owners(query)
         if segments[:3] == ["crm", "v3", "pipelines"] and len(segments) == 4:
-            self._authorize(handler, SCOPE_OF.get(segments[3], ""))
+            self._authorize(request, SCOPE_OF.get(segments[3], ""))
             return 200, {"results": self.portal.pipelines(segments[3])}
         if segments[:3] == ["crm", "v3", "properties"] and len(segments) == 4:
-            self._authorize(handler, SCOPE_OF.get(segments[3], ""))
+            self._authorize(request, SCOPE_OF.get(segments[3], ""))
             return 200, {"results": self._properties(segments[3])}
-        raise _Reply(404, _error(f"No route for {method} {path}", "NOT_FOUND"))
+        raise Reply(404, _error(f"No route for {method} {path}", "NOT_FOUND"))
 
-    def _authorize(self, handler: BaseHTTPRequestHandler, scope: str) -> None:
-        header = handler.headers.get("Authorization") or ""
+    def _authorize(self, request: Request, scope: str) -> None:
+        header = request.headers.get("Authorization") or ""
         token = header[7:] if header.startswith("Bearer ") else ""
         with self._lock:
             scopes = self.tokens.get(token)
         if scopes is None:
-            raise _Reply(
+            raise Reply(
                 401,
                 _error(
                     "Authentication credentials not found. This API supports OAuth 2.0 "
@@ -262,7 +162,7 @@ class HubSpotEmulator:
                     "context": {"requiredGranularScopes": [scope]},
                 }
             ]
-            raise _Reply(403, body)
+            raise Reply(403, body)
 
     def _token(self, raw: bytes) -> tuple[int, Any]:
         form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
@@ -323,7 +223,7 @@ class HubSpotEmulator:
     def _list(self, object_type: str, query: dict[str, list[str]]) -> dict[str, Any]:
         limit = int((query.get("limit") or ["10"])[0])
         if limit > 100:
-            raise _Reply(400, _error("limit must be at most 100", "VALIDATION_ERROR"))
+            raise Reply(400, _error("limit must be at most 100", "VALIDATION_ERROR"))
         offset = int((query.get("after") or ["0"])[0])
         archived = (query.get("archived") or ["false"])[0].lower() == "true"
         properties = _multi(query.get("properties"))
@@ -340,10 +240,10 @@ class HubSpotEmulator:
     def _search(self, object_type: str, body: dict[str, Any]) -> dict[str, Any]:
         limit = int(body.get("limit") or 10)
         if limit > 200:
-            raise _Reply(400, _error("limit must be at most 200", "VALIDATION_ERROR"))
+            raise Reply(400, _error("limit must be at most 200", "VALIDATION_ERROR"))
         offset = int(body.get("after") or 0)
         if offset >= self.search_cap:
-            raise _Reply(
+            raise Reply(
                 400,
                 _error(
                     f"The search endpoint returns at most {self.search_cap} results; "
@@ -396,7 +296,7 @@ class HubSpotEmulator:
     def _associations(self, from_type: str, to_type: str, body: dict[str, Any]) -> dict[str, Any]:
         inputs = body.get("inputs") or []
         if len(inputs) > 1000:
-            raise _Reply(400, _error("at most 1000 inputs per batch", "VALIDATION_ERROR"))
+            raise Reply(400, _error("at most 1000 inputs per batch", "VALIDATION_ERROR"))
         results = []
         with self._lock:
             for item in inputs:
@@ -439,13 +339,6 @@ class HubSpotEmulator:
             for record in self.portal.objects.get(object_type, {}).values():
                 names.update(record["properties"])
         return [{"name": n, "label": n, "type": "string"} for n in sorted(names)]
-
-
-class _Reply(Exception):
-    def __init__(self, status: int, body: Any) -> None:
-        super().__init__(status)
-        self.status = status
-        self.body = body
 
 
 def _error(message: str, category: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ the API answers 403 ``REQUEST_LIMIT_EXCEEDED``. Tests inject faults with :meth:`
 (status / Retry-After / body), :meth:`truncate_next` (a cut-off JSON page),
 :meth:`malformed_next` (a page without ``records``) and :meth:`expire_sessions` (401).
 ``requests`` logs ``(method, path)`` of every call, ``subrequests`` every composite subrequest.
+Serving, the request log and the fault queue come from :mod:`tests.emulators.loopback`.
 """
 
 from __future__ import annotations
@@ -20,16 +21,14 @@ import csv
 import io
 import json
 import secrets
-import ssl
-import threading
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
 
+from tests.emulators.loopback import Fault, LoopbackEmulator, Reply, Request
 from tests.emulators.salesforce import soql
 from tests.emulators.salesforce.org import Org
 from tests.emulators.salesforce.tls import make_cert
@@ -43,17 +42,6 @@ SECURITY_TOKEN = "tok"
 
 
 @dataclass
-class Fault:
-    """One injected answer for the next request whose path contains ``path``."""
-
-    path: str
-    status: int
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    times: int = 1
-
-
-@dataclass
 class _Cursor:
     records: list[dict[str, Any]]
     position: int
@@ -61,55 +49,26 @@ class _Cursor:
     deleted: bool
 
 
-class SalesforceEmulator:
+class SalesforceEmulator(LoopbackEmulator):
     """The emulator: ``start()`` serves on ``base_url`` until ``stop()``."""
 
+    methods = ("GET", "POST", "PATCH")
+    content_type = "application/json;charset=UTF-8"
+
     def __init__(self, folder: Path, fixtures: Path | None = None, page_size: int = 2000) -> None:
+        self.cert, self.key = make_cert(folder)
+        super().__init__(tls=(self.cert, self.key))
         self.org = Org(fixtures)
         self.page_size = page_size
-        self.cert, self.key = make_cert(folder)
         self.daily_limit = 1_000_000
         self.used = 0
-        self.requests: list[tuple[str, str]] = []
         self.subrequests: list[str] = []  # composite subrequest URLs (path and query)
-        self.faults: list[Fault] = []
         self.tokens: set[str] = set()
         self.jwt_public_key: Any = None
         self.bulk_polls_until_complete = 1
         self._cursors: dict[str, _Cursor] = {}
         self._jobs: dict[str, dict[str, Any]] = {}
-        self._lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
         self.version = "59.0"
-
-    # --- lifecycle -------------------------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        """``https://127.0.0.1:<port>``: both the login URL and the instance URL."""
-        assert self._server is not None
-        return f"https://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> SalesforceEmulator:
-        """Start serving in a daemon thread."""
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(self.cert, self.key)
-        emulator = self
-
-        class Handler(_Handler):
-            owner = emulator
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-        self._server = server
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
 
     # --- fault injection -------------------------------------------------------------------
     def fail_next(
@@ -122,15 +81,15 @@ class SalesforceEmulator:
     ) -> None:
         """Answer the next ``times`` requests whose path contains ``path`` with ``status``."""
         raw = body if isinstance(body, bytes) else json.dumps(body or []).encode()
-        self.faults.append(Fault(path, status, raw, dict(headers or {}), times))
+        self.add_fault(Fault(path, status, raw, dict(headers or {}), times))
 
     def truncate_next(self, path: str) -> None:
         """Answer the next matching request with a JSON page cut off half-way."""
-        self.faults.append(Fault(path, 200, b'{"totalSize": 9, "done": false, "records": [{"Id'))
+        self.add_fault(Fault(path, 200, b'{"totalSize": 9, "done": false, "records": [{"Id'))
 
     def malformed_next(self, path: str) -> None:
         """Answer the next matching request with valid JSON that is not a query page."""
-        self.faults.append(Fault(path, 200, b'{"totalSize": 9, "done": true}'))
+        self.add_fault(Fault(path, 200, b'{"totalSize": 9, "done": true}'))
 
     def expire_sessions(self) -> None:
         """Invalidate every issued access token (the next API call gets 401)."""
@@ -142,16 +101,6 @@ class SalesforceEmulator:
         return sum(1 for _, path in self.requests if fragment in path)
 
     # --- helpers used by the handler ----------------------------------------------------------
-    def take_fault(self, path: str) -> Fault | None:
-        with self._lock:
-            for fault in self.faults:
-                if fault.path in path:
-                    fault.times -= 1
-                    if fault.times <= 0:
-                        self.faults.remove(fault)
-                    return fault
-        return None
-
     def issue_token(self) -> str:
         token = "00D!" + secrets.token_urlsafe(16)
         with self._lock:
@@ -342,81 +291,21 @@ class SalesforceEmulator:
         next_locator = str(end) if end < len(job["records"]) else "null"
         return buffer.getvalue().encode(), next_locator, len(chunk)
 
-
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-class _ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-class _Handler(BaseHTTPRequestHandler):
-    owner: SalesforceEmulator
-    protocol_version = "HTTP/1.1"
-    # Headers and body leave in one write: otherwise Nagle + delayed ACK stall each response.
-    wbufsize = 1 << 16
-    disable_nagle_algorithm = True
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    # --- plumbing ----------------------------------------------------------------------------
-    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        merged = {"Content-Type": "application/json;charset=UTF-8", **(headers or {})}
-        for name, value in merged.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        self._send(status, json.dumps(payload).encode(), headers)
-
-    def _body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def do_GET(self) -> None:
-        self._dispatch("GET")
-
-    def do_POST(self) -> None:
-        self._dispatch("POST")
-
-    def do_PATCH(self) -> None:
-        self._dispatch("PATCH")
-
-    def _dispatch(self, method: str) -> None:
-        emu = self.owner
-        url = urlsplit(self.path)
-        body = self._body() if method != "GET" else b""
-        emu.requests.append((method, url.path))
-        fault = emu.take_fault(url.path)
-        if fault is not None:
-            self._send(fault.status, fault.body, fault.headers)
-            return
+    # --- routing -------------------------------------------------------------------------------
+    def route(self, request: Request) -> Reply:
         try:
-            if url.path == "/services/oauth2/token":
-                self._token(body)
-            elif url.path.startswith("/services/Soap/u/"):
-                self._soap_login(body)
-            elif url.path.startswith("/services/data/"):
-                self._api(method, url.path, parse_qs(url.query), body)
-            else:
-                self._json(404, [{"errorCode": "NOT_FOUND", "message": "no such resource"}])
+            if request.path == "/services/oauth2/token":
+                return self._token(request.body)
+            if request.path.startswith("/services/Soap/u/"):
+                return self._soap_login(request.body)
+            if request.path.startswith("/services/data/"):
+                return self._api(request)
+            raise _ApiError(404, "NOT_FOUND", "no such resource")
         except _ApiError as err:
-            self._json(err.status, [{"errorCode": err.code, "message": err.message}])
+            return Reply(err.status, [{"errorCode": err.code, "message": err.message}])
 
     # --- auth --------------------------------------------------------------------------------
-    def _token(self, body: bytes) -> None:
-        emu = self.owner
+    def _token(self, body: bytes) -> Reply:
         form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
         grant = form.get("grant_type")
         ok = False
@@ -426,35 +315,33 @@ class _Handler(BaseHTTPRequestHandler):
                 and form.get("refresh_token") == REFRESH_TOKEN
                 and form.get("client_secret", CLIENT_SECRET) == CLIENT_SECRET
             )
-        elif grant == "urn:ietf:params:oauth:grant-type:jwt-bearer" and emu.jwt_public_key:
+        elif grant == "urn:ietf:params:oauth:grant-type:jwt-bearer" and self.jwt_public_key:
             try:
                 claims = jwt.decode(
                     form.get("assertion", ""),
-                    emu.jwt_public_key,
+                    self.jwt_public_key,
                     algorithms=["RS256"],
-                    audience=emu.base_url,
+                    audience=self.base_url,
                 )
                 ok = claims.get("iss") == CLIENT_ID and claims.get("sub") == USERNAME
             except jwt.PyJWTError:
                 ok = False
         if not ok:
-            self._json(
+            return Reply(
                 400, {"error": "invalid_grant", "error_description": "expired access/refresh token"}
             )
-            return
-        self._json(
+        return Reply(
             200,
             {
-                "access_token": emu.issue_token(),
-                "instance_url": emu.base_url,
-                "id": f"{emu.base_url}/id/00D000000000001/005000000000001",
+                "access_token": self.issue_token(),
+                "instance_url": self.base_url,
+                "id": f"{self.base_url}/id/00D000000000001/005000000000001",
                 "token_type": "Bearer",
                 "issued_at": "1700000000000",
             },
         )
 
-    def _soap_login(self, body: bytes) -> None:
-        emu = self.owner
+    def _soap_login(self, body: bytes) -> Reply:
         text = body.decode()
         good = f"<n1:username>{USERNAME}</n1:username>" in text and (
             f"<n1:password>{PASSWORD}{SECURITY_TOKEN}</n1:password>" in text
@@ -471,35 +358,32 @@ class _Handler(BaseHTTPRequestHandler):
                 "</sf:exceptionMessage></sf:LoginFault></detail></soapenv:Fault></soapenv:Body>"
                 "</soapenv:Envelope>"
             )
-            self._send(500, fault.encode(), headers)
-            return
-        server_url = f"{emu.base_url}/services/Soap/u/{emu.version}/00D000000000001"
+            return Reply(500, fault.encode(), headers)
+        server_url = f"{self.base_url}/services/Soap/u/{self.version}/00D000000000001"
         ok = (
             '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope '
             'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
             'xmlns="urn:partner.soap.sforce.com"><soapenv:Body><loginResponse><result>'
-            f"<serverUrl>{server_url}</serverUrl><sessionId>{emu.issue_token()}</sessionId>"
+            f"<serverUrl>{server_url}</serverUrl><sessionId>{self.issue_token()}</sessionId>"
             "</result></loginResponse></soapenv:Body></soapenv:Envelope>"
         )
-        self._send(200, ok.encode(), headers)
+        return Reply(200, ok.encode(), headers)
 
     # --- REST API ----------------------------------------------------------------------------
-    def _api(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> None:
-        emu = self.owner
-        auth = self.headers.get("Authorization", "")
-        if auth.removeprefix("Bearer ").strip() not in emu.tokens:
-            self._json(
+    def _api(self, request: Request) -> Reply:
+        auth = request.headers.get("Authorization", "")
+        if auth.removeprefix("Bearer ").strip() not in self.tokens:
+            return Reply(
                 401, [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
             )
-            return
-        with emu._lock:
-            refused = emu.used >= emu.daily_limit
+        with self._lock:
+            refused = self.used >= self.daily_limit
             if not refused:
-                emu.used += 1
-            used = emu.used
-        limit = {"Sforce-Limit-Info": f"api-usage={used}/{emu.daily_limit}"}
+                self.used += 1
+            used = self.used
+        limit = {"Sforce-Limit-Info": f"api-usage={used}/{self.daily_limit}"}
         if refused:
-            self._json(
+            return Reply(
                 403,
                 [
                     {
@@ -509,30 +393,28 @@ class _Handler(BaseHTTPRequestHandler):
                 ],
                 limit,
             )
-            return
-        parts = path.split("/")[4:]  # after /services/data/vXX.X/
+        method, body, query = request.method, request.body, parse_qs(request.query)
+        parts = request.path.split("/")[4:]  # after /services/data/vXX.X/
         if parts[:1] == ["sobjects"] and len(parts) == 3 and parts[2] == "describe":
-            self._json(200, emu.describe_response(parts[1]), limit)
-        elif parts == ["composite"] and method == "POST":
-            self._json(200, emu.composite_response(json.loads(body or b"{}")), limit)
-        elif parts[:1] in (["query"], ["queryAll"]):
-            self._query(parts, query, limit)
-        elif parts[:2] == ["jobs", "query"]:
-            self._bulk(method, parts[2:], query, body, limit)
-        else:
-            raise _ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+            return Reply(200, self.describe_response(parts[1]), limit)
+        if parts == ["composite"] and method == "POST":
+            return Reply(200, self.composite_response(json.loads(body or b"{}")), limit)
+        if parts[:1] in (["query"], ["queryAll"]):
+            return self._query(parts, request, limit)
+        if parts[:2] == ["jobs", "query"]:
+            return self._bulk(method, parts[2:], query, body, limit)
+        raise _ApiError(404, "NOT_FOUND", "The requested resource does not exist")
 
-    def _query(self, parts: list[str], query: dict[str, list[str]], limit: dict[str, str]) -> None:
-        emu = self.owner
+    def _query(self, parts: list[str], request: Request, limit: dict[str, str]) -> Reply:
         if len(parts) == 2 and parts[1]:
             locator = parts[1].split("-")[0]
             try:
-                self._json(200, emu.page(locator), limit)
+                return Reply(200, self.page(locator), limit)
             except KeyError:
                 raise _ApiError(400, "INVALID_QUERY_LOCATOR", "invalid query locator") from None
-            return
-        options = self.headers.get("Sforce-Query-Options", "")
-        self._json(200, emu.query_response(parts[0], query.get("q", [""])[0], options), limit)
+        options = request.headers.get("Sforce-Query-Options", "")
+        text = parse_qs(request.query).get("q", [""])[0]
+        return Reply(200, self.query_response(parts[0], text, options), limit)
 
     def _bulk(
         self,
@@ -541,28 +423,40 @@ class _Handler(BaseHTTPRequestHandler):
         query: dict[str, list[str]],
         body: bytes,
         limit: dict[str, str],
-    ) -> None:
-        emu = self.owner
+    ) -> Reply:
         if method == "POST" and not rest:
             try:
-                info = emu.create_job(json.loads(body or b"{}"))
+                info = self.create_job(json.loads(body or b"{}"))
             except soql.SoqlError as err:
                 raise _ApiError(400, "MALFORMED_QUERY", str(err)) from err
-            self._json(200, info, limit)
-        elif method == "GET" and len(rest) == 1:
-            self._json(200, emu.job_info(rest[0]), limit)
-        elif method == "PATCH" and len(rest) == 1:
-            self._json(200, emu.set_job_state(rest[0], json.loads(body or b"{}")), limit)
-        elif method == "GET" and len(rest) == 2 and rest[1] == "results":
+            return Reply(200, info, limit)
+        if method == "GET" and len(rest) == 1:
+            return Reply(200, self.job_info(rest[0]), limit)
+        if method == "PATCH" and len(rest) == 1:
+            return Reply(200, self.set_job_state(rest[0], json.loads(body or b"{}")), limit)
+        if method == "GET" and len(rest) == 2 and rest[1] == "results":
             locator = query.get("locator", [""])[0]
             size = int(query.get("maxRecords", ["50000"])[0])
-            data, next_locator, count = emu.job_results(rest[0], locator, size)
+            data, next_locator, count = self.job_results(rest[0], locator, size)
             headers = {
                 **limit,
                 "Content-Type": "text/csv",
                 "Sforce-Locator": next_locator,
                 "Sforce-NumberOfRecords": str(count),
             }
-            self._send(200, data, headers)
-        else:
-            raise _ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+            return Reply(200, data, headers)
+        raise _ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class _ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
