@@ -10,9 +10,7 @@ import hashlib
 import pandas as pd
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 
 from connectors.base import ReadContext
 from connectors.common.cache import MemoryRecordStore
@@ -22,6 +20,7 @@ from sheets_sync.report import ReportSettings, build_workbook
 from sheets_sync.templates import load_template
 from tests.emulators.dynamics.org import Org, load_fixture_contacts
 from tests.emulators.dynamics.server import DataverseEmulator
+from tests.emulators.salesforce.tls import self_signed
 
 
 def test_full_pull_follows_next_links_and_maps_option_sets(emulator, make_source, org):
@@ -154,19 +153,7 @@ def test_empty_org_gives_typed_empty_tables(tmp_path, make_source):
 
 
 def _certificate(tmp_path) -> tuple[str, str, x509.Certificate]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sheets-sync app")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
+    key, cert = self_signed("sheets-sync app")
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
