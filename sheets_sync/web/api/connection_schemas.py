@@ -45,9 +45,8 @@ class GoogleAuthorizationOut(BaseModel):
 
 
 class CopyIn(_In):
-    """Create a spreadsheet from a template in the user's Drive, bound to connections."""
+    """Create a spreadsheet from the path's template in the user's Drive, bound to connections."""
 
-    template_id: str
     connection_ids: list[str] = Field(min_length=1)
     title: str | None = Field(default=None, max_length=200)
     settings: dict[str, Any] = Field(default_factory=dict)
