@@ -1,0 +1,849 @@
+/*
+ * The sheets-sync sidebar: gallery, connections, report creation, refresh with progress,
+ * schedule editor and run history, all through the /api endpoints.
+ *
+ * The user's identity token arrives in the URL fragment (#token=...&spreadsheet=...) or by
+ * postMessage from the add-on shell, stays in this script's memory only (no cookie, no storage)
+ * and travels in the Authorization header. Every piece of data is put on the page with
+ * textContent, never as HTML.
+ */
+(function () {
+  "use strict";
+
+  var body = document.body;
+  var API = body.dataset.api || "/api";
+  var DEV_LOGIN = body.dataset.devLogin === "true";
+  var LOCAL = body.dataset.local === "true";
+  var SCHEDULES = body.dataset.schedules === "true";
+  var FRAMED = window.parent !== window;
+  // Apps Script sidebars run on these hosts; only they may hand this page a token.
+  var SHELL_ORIGIN = /^https:\/\/[a-z0-9-]+\.googleusercontent\.com$/;
+  var POLL_FIRST_MS = 800;
+  var POLL_MAX_MS = 3000;
+  var POLL_GIVE_UP_MS = 30 * 60 * 1000;
+
+  var state = {
+    token: null,
+    spreadsheetId: null,
+    templates: [],
+    selectedTemplate: null,
+    connections: [],
+    reports: [],
+    reportId: null,
+    schedule: null,
+    polling: null,
+    tokenWaiters: []
+  };
+
+  function $(id) { return document.getElementById(id); }
+
+  function el(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    if (className) { node.className = className; }
+    return node;
+  }
+
+  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
+
+  function show(node, visible) { node.hidden = !visible; }
+
+  // ---- talking to the API ----------------------------------------------------------------
+
+  function ApiError(status, code, message) {
+    this.status = status;
+    this.code = code;
+    this.message = message;
+  }
+
+  function request(method, path, payload) {
+    var headers = { "Accept": "application/json", "Authorization": "Bearer " + state.token };
+    var init = { method: method, headers: headers, credentials: "omit", cache: "no-store" };
+    if (payload !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(payload);
+    }
+    return fetch(API + path, init).then(function (response) {
+      if (response.status === 204) { return null; }
+      return response.json().catch(function () { return null; }).then(function (data) {
+        if (response.ok) { return data; }
+        var error = data && data.error ? data.error : {};
+        throw new ApiError(
+          response.status,
+          error.code || "http_" + response.status,
+          error.message || "The service answered " + response.status + "; try again."
+        );
+      });
+    }, function () {
+      throw new ApiError(0, "network", "Cannot reach the sheets-sync service; check your " +
+        "connection and try again.");
+    });
+  }
+
+  /* A call that, when the token has expired, asks the add-on shell for a fresh one once. */
+  function api(method, path, payload) {
+    return request(method, path, payload).catch(function (err) {
+      if (err.status === 401 && FRAMED) {
+        return freshToken().then(function () { return request(method, path, payload); });
+      }
+      throw err;
+    }).catch(function (err) {
+      if (err.status === 401) { signedOut(err.message); }
+      throw err;
+    });
+  }
+
+  function freshToken() {
+    return new Promise(function (resolve, reject) {
+      var timer = setTimeout(function () {
+        reject(new ApiError(401, "token_expired", "Your sign-in expired; reopen the sidebar."));
+      }, 10000);
+      state.tokenWaiters.push(function () { clearTimeout(timer); resolve(); });
+      window.parent.postMessage({ type: "sheets-sync:token-request" }, "*");
+    });
+  }
+
+  // ---- sign-in -----------------------------------------------------------------------------
+
+  function readFragment() {
+    if (!location.hash || location.hash.length < 2) { return; }
+    var params = new URLSearchParams(location.hash.slice(1));
+    if (params.get("spreadsheet")) { state.spreadsheetId = params.get("spreadsheet"); }
+    if (params.get("token")) { state.token = params.get("token"); }
+    // Keep the token out of the address bar, history and any copied link.
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+
+  function onMessage(event) {
+    if (!FRAMED || event.source !== window.parent) { return; }
+    if (event.origin !== location.origin && !SHELL_ORIGIN.test(event.origin)) { return; }
+    var data = event.data || {};
+    if (data.type !== "sheets-sync:token" || typeof data.token !== "string") { return; }
+    var first = state.token === null;
+    state.token = data.token;
+    if (typeof data.spreadsheetId === "string" && data.spreadsheetId) {
+      state.spreadsheetId = data.spreadsheetId;
+    }
+    var waiters = state.tokenWaiters;
+    state.tokenWaiters = [];
+    waiters.forEach(function (resolve) { resolve(); });
+    if (first) { start(); }
+  }
+
+  function signedOut(message) {
+    state.token = null;
+    stopPolling();
+    show($("app"), false);
+    show($("who"), false);
+    show($("signin"), true);
+    show($("dev-form"), DEV_LOGIN);
+    if (message) { notice(message); }
+  }
+
+  function notice(message) {
+    var box = $("notice");
+    box.textContent = message || "";
+    show(box, Boolean(message));
+  }
+
+  function start() {
+    notice("");
+    api("GET", "/me").then(function (me) {
+      show($("signin"), false);
+      show($("app"), true);
+      var who = $("who");
+      who.textContent = "Signed in as " + me.email;
+      show(who, true);
+      return Promise.all([loadTemplates(true), loadConnections(), loadReports()]);
+    }).then(function () {
+      prepareCopyForm();
+    }).catch(function (err) {
+      if (err.status !== 401) { notice(err.message); }
+    });
+  }
+
+  // ---- template gallery --------------------------------------------------------------------
+
+  var AUDIENCES = { executive: "Executives", manager: "Managers", analyst: "Analysts" };
+
+  function titleCase(word) { return word.charAt(0).toUpperCase() + word.slice(1); }
+
+  function loadTemplates(fillFilters) {
+    var query = new URLSearchParams();
+    if ($("filter-audience").value) { query.set("audience", $("filter-audience").value); }
+    if ($("filter-cadence").value) { query.set("cadence", $("filter-cadence").value); }
+    var suffix = query.toString() ? "?" + query.toString() : "";
+    return api("GET", "/templates" + suffix).then(function (data) {
+      state.templates = data.templates;
+      if (fillFilters) { fillFilterOptions(data.templates); }
+      renderTemplates();
+    });
+  }
+
+  function fillFilterOptions(templates) {
+    var audiences = [];
+    var cadences = [];
+    templates.forEach(function (t) {
+      if (audiences.indexOf(t.audience) < 0) { audiences.push(t.audience); }
+      if (cadences.indexOf(t.cadence) < 0) { cadences.push(t.cadence); }
+    });
+    audiences.sort().forEach(function (a) {
+      var option = el("option", AUDIENCES[a] || titleCase(a));
+      option.value = a;
+      $("filter-audience").appendChild(option);
+    });
+    ["hourly", "daily", "weekly", "monthly", "quarterly"].filter(function (c) {
+      return cadences.indexOf(c) >= 0;
+    }).concat(cadences.filter(function (c) {
+      return ["hourly", "daily", "weekly", "monthly", "quarterly"].indexOf(c) < 0;
+    })).forEach(function (c) {
+      var option = el("option", titleCase(c));
+      option.value = c;
+      $("filter-cadence").appendChild(option);
+    });
+  }
+
+  function renderTemplates() {
+    var list = $("template-list");
+    Array.prototype.slice.call(list.querySelectorAll("label")).forEach(function (node) {
+      list.removeChild(node);
+    });
+    var stillShown = state.templates.some(function (t) { return t.id === state.selectedTemplate; });
+    if (!stillShown) { state.selectedTemplate = null; }
+    state.templates.forEach(function (t) {
+      var label = el("label");
+      var radio = el("input");
+      radio.type = "radio";
+      radio.name = "template";
+      radio.value = t.id;
+      radio.checked = t.id === state.selectedTemplate;
+      radio.addEventListener("change", function () { selectTemplate(t.id); });
+      var text = el("span");
+      text.appendChild(el("span", t.name, "card-name"));
+      text.appendChild(el("span", (AUDIENCES[t.audience] || titleCase(t.audience)) + " · " +
+        titleCase(t.cadence) + " · " + t.tabs.length + " tabs, " + t.metrics.length + " KPIs",
+        "card-meta"));
+      text.appendChild(el("span", t.use_case, "card-meta"));
+      label.appendChild(radio);
+      label.appendChild(text);
+      list.appendChild(label);
+    });
+    var n = state.templates.length;
+    $("template-count").textContent = n === 0 ? "No template matches these filters." :
+      n + (n === 1 ? " template" : " templates");
+    renderPreview();
+  }
+
+  function selectTemplate(id) {
+    state.selectedTemplate = id;
+    renderPreview();
+    prepareCopyForm();
+  }
+
+  function currentTemplate() {
+    return state.templates.filter(function (t) { return t.id === state.selectedTemplate; })[0];
+  }
+
+  function renderPreview() {
+    var box = $("template-preview");
+    var t = currentTemplate();
+    clear(box);
+    show(box, Boolean(t));
+    if (!t) { return; }
+    box.appendChild(el("h3", "What " + t.name + " contains"));
+    box.appendChild(el("p", "Tabs", "card-name"));
+    var tabs = el("ul");
+    t.tabs.forEach(function (tab) { tabs.appendChild(el("li", tab.name)); });
+    box.appendChild(tabs);
+    box.appendChild(el("p", "KPIs", "card-name"));
+    var metrics = el("ul");
+    t.metrics.forEach(function (m) { metrics.appendChild(el("li", m.label + " (" + m.family + ")")); });
+    box.appendChild(metrics);
+  }
+
+  // ---- connections -------------------------------------------------------------------------
+
+  var NEEDS = {
+    salesforce: "Salesforce needs a sign-in with your Salesforce account (OAuth through a " +
+      "connected app, or a JWT integration user) and read access to Opportunities, Leads, " +
+      "Accounts, Users and Tasks. Signing in from the sidebar is not available yet.",
+    hubspot: "HubSpot needs a private app access token (HubSpot settings > Integrations > " +
+      "Private apps) with the CRM read scopes, or a HubSpot OAuth sign-in. Adding it from the " +
+      "sidebar is not available yet.",
+    dynamics: "Dynamics 365 needs an app registration in Microsoft Entra: your tenant id, the " +
+      "app's client id and a client secret or certificate, the environment URL " +
+      "(https://yourorg.crm.dynamics.com) and an application user with read access. Adding it " +
+      "from the sidebar is not available yet.",
+    sheets: "A Google Sheets range needs the spreadsheet's id and the range (for example " +
+      "Spend!A1:E) holding date, channel, campaign and cost. Adding it from the sidebar is " +
+      "not available yet."
+  };
+
+  function loadConnections() {
+    return api("GET", "/connections").then(function (data) {
+      state.connections = data.connections;
+      renderConnections();
+    });
+  }
+
+  function renderConnections(checkId) {
+    var list = $("connection-list");
+    var checked = chosenConnectionIds();
+    if (checkId) { checked.push(checkId); }
+    Array.prototype.slice.call(list.querySelectorAll("label")).forEach(function (node) {
+      list.removeChild(node);
+    });
+    state.connections.forEach(function (c) {
+      var label = el("label");
+      var box = el("input");
+      box.type = "checkbox";
+      box.name = "connection";
+      box.value = c.id;
+      box.checked = checked.indexOf(c.id) >= 0 || state.connections.length === 1;
+      box.addEventListener("change", prepareCopyForm);
+      label.appendChild(box);
+      label.appendChild(el("span", c.label + " (" + c.type + ", " + c.name + ")"));
+      list.appendChild(label);
+    });
+    show($("connection-empty"), state.connections.length === 0);
+    prepareCopyForm();
+  }
+
+  function chosenConnectionIds() {
+    return Array.prototype.slice.call(
+      document.querySelectorAll("#connection-list input:checked")
+    ).map(function (box) { return box.value; });
+  }
+
+  function onTypeChange() {
+    var type = $("connection-type").value;
+    var validated = type === "demo" || type === "file";
+    Array.prototype.slice.call(document.querySelectorAll("[data-for-type]")).forEach(function (n) {
+      var key = n.getAttribute("data-for-type");
+      show(n, key === type || (key === "other" && !validated));
+    });
+    show($("connection-common"), validated);
+    $("type-needs").textContent = NEEDS[type] || "";
+    $("connect-button").disabled = !validated;
+    var name = $("connection-name");
+    if (validated && (name.value === "" || name.value === "demo" || name.value === "files")) {
+      name.value = type === "demo" ? "demo" : "files";
+    }
+  }
+
+  function onConnect(event) {
+    event.preventDefault();
+    var type = $("connection-type").value;
+    var name = $("connection-name").value.trim();
+    var result = $("connect-result");
+    var options;
+    if (type === "demo") {
+      options = { flavor: $("demo-flavor").value, size: Number($("demo-size").value) };
+    } else {
+      try {
+        options = { mapping: JSON.parse($("file-mapping").value) };
+      } catch (err) {
+        result.textContent = "The mapping is not valid JSON: " + err.message;
+        result.className = "failed";
+        $("file-mapping").focus();
+        return;
+      }
+    }
+    var label = $("connection-type").selectedOptions[0].textContent;
+    $("connect-button").disabled = true;
+    result.className = "hint";
+    result.textContent = "Connecting…";
+    api("POST", "/connections", { type: type, name: name, label: label, options: options })
+      .then(function (created) {
+        state.connections.push(created);
+        renderConnections(created.id);
+        result.className = "ok";
+        result.textContent = "Connected " + created.label + ".";
+        $("connect-details").open = false;
+      })
+      .catch(function (err) {
+        result.className = "failed";
+        result.textContent = err.message;
+        if (err.code === "invalid_name" || err.code === "connection_name_taken") {
+          $("connection-name").focus();
+        }
+      })
+      .then(function () { $("connect-button").disabled = false; });
+  }
+
+  // ---- creating a report -------------------------------------------------------------------
+
+  function browserTimeZone() {
+    try {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+    } catch (err) {
+      return "UTC";
+    }
+  }
+
+  function prepareCopyForm() {
+    var t = currentTemplate();
+    var chosen = chosenConnectionIds();
+    var names = state.connections.filter(function (c) { return chosen.indexOf(c.id) >= 0; })
+      .map(function (c) { return c.label; });
+    var missing = [];
+    if (!t) { missing.push("choose a template (step 1)"); }
+    if (chosen.length === 0) { missing.push("choose or add a connection (step 2)"); }
+    $("copy-summary").textContent = missing.length ?
+      "To create the report, " + missing.join(" and ") + "." :
+      "Template: " + t.name + ". Data from: " + names.join(", ") + ".";
+    $("copy-button").disabled = missing.length > 0;
+    var title = $("copy-title");
+    if (t && (!title.value || title.dataset.auto === "true")) {
+      title.value = t.name;
+      title.dataset.auto = "true";
+    }
+    var sheet = $("copy-spreadsheet");
+    if (state.spreadsheetId) {
+      sheet.value = state.spreadsheetId;
+      sheet.readOnly = true;
+      $("copy-spreadsheet-help").textContent = "The spreadsheet this sidebar is open in.";
+    } else if (!sheet.value && t) {
+      sheet.value = "local-" + t.id.replace(/_/g, "-") + "-" +
+        Math.random().toString(16).slice(2, 6);
+      $("copy-spreadsheet-help").textContent = LOCAL ?
+        "Running locally, any short name works: the report is written to an .xlsx file." :
+        "The id in the spreadsheet's URL, between /d/ and /edit.";
+    }
+  }
+
+  function onCopy(event) {
+    event.preventDefault();
+    var result = $("copy-result");
+    var payload = {
+      spreadsheet_id: $("copy-spreadsheet").value.trim(),
+      template_id: state.selectedTemplate,
+      connection_ids: chosenConnectionIds(),
+      title: $("copy-title").value.trim() || null,
+      settings: { timezone: browserTimeZone() }
+    };
+    $("copy-button").disabled = true;
+    result.className = "hint";
+    result.textContent = "Creating the report…";
+    api("POST", "/reports", payload).then(function (report) {
+      result.className = "ok";
+      result.textContent = "Created " + report.title + ". Refresh it to fill the spreadsheet.";
+      return loadReports(report.id).then(function () { $("report-heading").focus(); });
+    }).catch(function (err) {
+      result.className = "failed";
+      result.textContent = err.message;
+    }).then(function () { prepareCopyForm(); });
+  }
+
+  // ---- the current report: refresh, history, schedule --------------------------------------
+
+  function loadReports(selectId) {
+    return api("GET", "/reports").then(function (data) {
+      state.reports = data.reports;
+      var select = $("report-select");
+      clear(select);
+      data.reports.forEach(function (r) {
+        var option = el("option", r.title);
+        option.value = r.id;
+        select.appendChild(option);
+      });
+      var bound = data.reports.filter(function (r) {
+        return r.spreadsheet_id === state.spreadsheetId;
+      })[0];
+      var keep = data.reports.filter(function (r) { return r.id === state.reportId; })[0];
+      var pick = selectId || (bound && bound.id) || (keep && keep.id) ||
+        (data.reports[0] && data.reports[0].id) || null;
+      show($("report-empty"), !pick);
+      show($("report-panel"), Boolean(pick));
+      if (pick) {
+        select.value = pick;
+        return selectReport(pick);
+      }
+      return null;
+    });
+  }
+
+  function selectReport(id) {
+    stopPolling();
+    state.reportId = id;
+    var report = state.reports.filter(function (r) { return r.id === id; })[0];
+    var template = report.template_id.replace(/_/g, " ");
+    $("report-meta").textContent = "Template " + template + " · spreadsheet " +
+      report.spreadsheet_id;
+    $("run-status").textContent = "";
+    show($("run-error"), false);
+    return Promise.all([loadHistory(true), loadSchedule()]);
+  }
+
+  function onRefresh() {
+    var button = $("refresh-button");
+    button.disabled = true;
+    show($("run-error"), false);
+    setStatus("Starting the refresh…");
+    api("POST", "/reports/" + state.reportId + "/refresh").then(function (run) {
+      follow(run);
+    }).catch(function (err) {
+      if (err.code === "refresh_in_progress") {
+        setStatus(err.message);
+        return loadHistory(true);
+      }
+      button.disabled = false;
+      setStatus("");
+      showRunError(err.code, err.message);
+      return null;
+    });
+  }
+
+  function stopPolling() {
+    if (state.polling) { clearTimeout(state.polling.timer); }
+    state.polling = null;
+  }
+
+  /* Poll a queued or running run until it finishes, easing off to one call every 3 s. */
+  function follow(run) {
+    stopPolling();
+    var poll = { runId: run.id, reportId: run.report_id, delay: POLL_FIRST_MS,
+                 started: Date.now(), timer: null };
+    state.polling = poll;
+    $("refresh-button").disabled = true;
+    renderRun(run);
+    function next() {
+      if (state.polling !== poll) { return; }
+      if (Date.now() - poll.started > POLL_GIVE_UP_MS) {
+        setStatus("The refresh is taking long; it goes on in the background. Check the " +
+          "recent refreshes later.");
+        $("refresh-button").disabled = false;
+        state.polling = null;
+        return;
+      }
+      poll.timer = setTimeout(function () {
+        api("GET", "/runs/" + poll.runId).then(function (current) {
+          if (state.polling !== poll) { return; }
+          renderRun(current);
+          if (current.status === "queued" || current.status === "running") {
+            poll.delay = Math.min(POLL_MAX_MS, Math.round(poll.delay * 1.4));
+            next();
+          } else {
+            state.polling = null;
+            $("refresh-button").disabled = false;
+            loadHistory(false);
+          }
+        }).catch(function (err) {
+          if (state.polling !== poll) { return; }
+          // A dropped poll is not a failed refresh: say so and keep trying.
+          setStatus("Checking the refresh… (" + err.message + ")");
+          poll.delay = POLL_MAX_MS;
+          if (err.status !== 401 && err.status !== 404) { next(); }
+        });
+      }, poll.delay);
+    }
+    next();
+  }
+
+  var STEPS = { blending: "Combining the sources", "computing tabs": "Computing the tabs",
+                writing: "Writing the spreadsheet", done: "Done" };
+
+  function stepText(step) {
+    if (!step) { return "Starting"; }
+    if (step.indexOf("reading ") === 0) { return "Reading " + step.slice(8); }
+    return STEPS[step] || step;
+  }
+
+  function setStatus(text, progress) {
+    var box = $("run-status");
+    clear(box);
+    if (text) { box.appendChild(el("span", text)); }
+    if (progress) { box.appendChild(progress); }
+  }
+
+  function renderRun(run) {
+    if (run.status === "queued") {
+      setStatus("Waiting to start…", indeterminate());
+    } else if (run.status === "running") {
+      var p = run.progress;
+      var bar = indeterminate();
+      var text = stepText(p.step) + "…";
+      if (p.total) {
+        bar.max = p.total;
+        bar.value = p.done;
+        text = stepText(p.step) + ": " + p.done.toLocaleString() + " of " +
+          p.total.toLocaleString() + "…";
+      } else if (p.done) {
+        text = stepText(p.step) + ": " + p.done.toLocaleString() + " so far…";
+      }
+      setStatus(text, bar);
+    } else if (run.status === "succeeded") {
+      setStatus("");
+      var box = $("run-status");
+      box.appendChild(el("span", "Refresh succeeded. ", "ok"));
+      box.appendChild(el("span", summary(run, true)));
+    } else {
+      setStatus("Refresh failed.");
+      var error = run.error || { code: "refresh_failed", message: "" };
+      showRunError(error.code, error.message);
+    }
+  }
+
+  function indeterminate() {
+    var bar = el("progress");
+    bar.setAttribute("aria-label", "Refresh progress");
+    return bar;
+  }
+
+  var FIXES = {
+    source_failed: "Check the connection in step 2, then refresh again.",
+    source_data_invalid: "Fix the data or the mapping named above, then refresh again.",
+    write_failed: "Check that you can still edit the spreadsheet, then refresh again.",
+    template_invalid: "Choose another template, or report the problem to your administrator.",
+    settings_invalid: "Correct the report settings named above.",
+    secret_unreadable: "Reconnect the source in step 2: its stored credentials can no " +
+      "longer be read.",
+    interrupted: "The service restarted; refresh again.",
+    internal_error: "Try again; if it keeps failing, tell your administrator the time it " +
+      "happened.",
+    network: ""
+  };
+
+  function showRunError(code, message) {
+    var box = $("run-error");
+    clear(box);
+    box.appendChild(el("p", message || "The refresh failed."));
+    var fix = FIXES[code];
+    if (fix) { box.appendChild(el("p", fix)); }
+    show(box, true);
+  }
+
+  function rowsRead(run) {
+    var total = 0;
+    Object.keys(run.row_counts || {}).forEach(function (source) {
+      var tables = run.row_counts[source];
+      Object.keys(tables).forEach(function (table) { total += tables[table]; });
+    });
+    return total;
+  }
+
+  function summary(run, withLocation) {
+    var parts = [];
+    if (run.seconds !== null && run.seconds !== undefined) {
+      parts.push(run.seconds.toFixed(1) + " s");
+    }
+    parts.push(rowsRead(run).toLocaleString() + " rows read");
+    if (run.warnings) {
+      parts.push(run.warnings + (run.warnings === 1 ? " data warning" : " data warnings") +
+        " (see the sync-status tab)");
+    }
+    if (withLocation && LOCAL && run.location) { parts.push("written to " + run.location); }
+    return parts.join(" · ") + ".";
+  }
+
+  var STATUS_WORDS = { queued: "Waiting", running: "Running", succeeded: "Succeeded",
+                       failed: "Failed" };
+
+  function when(iso) {
+    if (!iso) { return ""; }
+    return new Date(iso).toLocaleString(undefined, {
+      month: "short", day: "numeric", hour: "2-digit", minute: "2-digit"
+    });
+  }
+
+  /* Show the last runs; ``resume`` picks up a refresh still in progress (e.g. after reopening). */
+  function loadHistory(resume) {
+    var reportId = state.reportId;
+    return api("GET", "/reports/" + reportId + "/runs?limit=10").then(function (data) {
+      if (state.reportId !== reportId) { return; }
+      var list = $("history");
+      clear(list);
+      data.runs.forEach(function (run) {
+        var item = el("li");
+        var words = STATUS_WORDS[run.status] || run.status;
+        item.appendChild(el("span", when(run.created_at) + " · " +
+          (run.trigger === "schedule" ? "scheduled" : "by hand"), "when"));
+        item.appendChild(el("span", words,
+          run.status === "failed" ? "failed" : run.status === "succeeded" ? "ok" : ""));
+        if (run.status === "succeeded") { item.appendChild(el("span", " · " + summary(run))); }
+        if (run.status === "failed" && run.error) {
+          item.appendChild(el("span", ": " + run.error.message));
+        }
+        list.appendChild(item);
+      });
+      show($("history-empty"), data.runs.length === 0);
+      var active = data.runs.filter(function (r) {
+        return r.status === "queued" || r.status === "running";
+      })[0];
+      if (resume && active) { follow(active); }
+      if (!active && !state.polling) { $("refresh-button").disabled = false; }
+    });
+  }
+
+  // ---- schedule editor ---------------------------------------------------------------------
+
+  function fillTimeZones() {
+    var select = $("schedule-timezone");
+    var mine = browserTimeZone();
+    var zones = [];
+    try { zones = Intl.supportedValuesOf("timeZone"); } catch (err) { zones = []; }
+    if (zones.indexOf(mine) < 0) { zones = [mine].concat(zones); }
+    if (zones.indexOf("UTC") < 0) { zones.push("UTC"); }
+    zones.forEach(function (zone) {
+      var option = el("option", zone.replace(/_/g, " "));
+      option.value = zone;
+      select.appendChild(option);
+    });
+    select.value = mine;
+  }
+
+  function frequency() {
+    var checked = document.querySelector("input[name=frequency]:checked");
+    return checked ? checked.value : "daily";
+  }
+
+  function onFrequencyChange() {
+    var f = frequency();
+    show($("schedule-weekday-row"), f === "weekly");
+    show($("schedule-time-row"), f !== "hourly");
+    show($("schedule-minute-row"), f === "hourly");
+  }
+
+  function schedulePath() { return "/reports/" + state.reportId + "/schedule"; }
+
+  /* The list endpoint answers 200 with or without a schedule, so no 404 shows in consoles. */
+  function loadSchedule() {
+    if (!SCHEDULES) { return Promise.resolve(); }
+    var reportId = state.reportId;
+    return api("GET", "/schedules").then(function (data) {
+      if (state.reportId !== reportId) { return; }
+      renderSchedule(data.schedules.filter(function (s) {
+        return s.report_id === reportId;
+      })[0] || null);
+    }).catch(function (err) {
+      $("schedule-state").textContent = err.message;
+    });
+  }
+
+  function renderSchedule(schedule) {
+    state.schedule = schedule;
+    show($("schedule-pause"), Boolean(schedule));
+    show($("schedule-delete"), Boolean(schedule));
+    var stateText = $("schedule-state");
+    if (!schedule) {
+      stateText.textContent = "Not scheduled: this report refreshes only when you click.";
+      return;
+    }
+    var radio = document.querySelector("input[name=frequency][value=" + schedule.frequency + "]");
+    if (radio) { radio.checked = true; }
+    if (schedule.time) { $("schedule-time").value = schedule.time.slice(0, 5); }
+    if (schedule.minute !== null && schedule.minute !== undefined) {
+      $("schedule-minute").value = String(schedule.minute);
+    }
+    if (schedule.weekday) { $("schedule-weekday").value = schedule.weekday; }
+    if (schedule.timezone) { $("schedule-timezone").value = schedule.timezone; }
+    onFrequencyChange();
+    $("schedule-pause").textContent = schedule.paused ? "Resume" : "Pause";
+    var text = schedule.paused ?
+      "Paused" + (schedule.paused_reason ? ": " + schedule.paused_reason : ".") :
+      "Next refresh: " + (schedule.next_run_at ? when(schedule.next_run_at) : "soon") + ".";
+    stateText.textContent = text;
+  }
+
+  /* Exactly the fields the chosen frequency takes, so one body both creates and changes. */
+  function schedulePayload() {
+    var f = frequency();
+    var payload = { frequency: f, timezone: $("schedule-timezone").value };
+    if (f === "hourly") {
+      payload.minute = Math.max(0, Math.min(59, Math.round(Number($("schedule-minute").value))));
+    } else {
+      payload.time = $("schedule-time").value;
+    }
+    if (f === "weekly") { payload.weekday = $("schedule-weekday").value; }
+    return payload;
+  }
+
+  function onScheduleSave(event) {
+    event.preventDefault();
+    var minute = Number($("schedule-minute").value);
+    if (frequency() === "hourly" && !(minute >= 0 && minute <= 59)) {
+      $("schedule-state").textContent = "Enter the minutes past the hour, from 0 to 59.";
+      $("schedule-minute").focus();
+      return;
+    }
+    if (frequency() !== "hourly" && !$("schedule-time").value) {
+      $("schedule-state").textContent = "Enter the time of day to refresh at.";
+      $("schedule-time").focus();
+      return;
+    }
+    $("schedule-state").textContent = "Saving…";
+    var method = state.schedule ? "PATCH" : "POST";
+    api(method, schedulePath(), schedulePayload()).then(function (schedule) {
+      renderSchedule(schedule);
+      $("schedule-state").textContent = "Saved. " + $("schedule-state").textContent;
+    }).catch(function (err) {
+      $("schedule-state").textContent = err.message;
+    });
+  }
+
+  function onSchedulePause() {
+    var action = state.schedule && state.schedule.paused ? "resume" : "pause";
+    api("POST", schedulePath() + "/" + action).then(renderSchedule).catch(function (err) {
+      $("schedule-state").textContent = err.message;
+    });
+  }
+
+  function onScheduleDelete() {
+    api("DELETE", schedulePath()).then(function () {
+      renderSchedule(null);
+      $("schedule-state").textContent = "Automatic refresh turned off.";
+    }).catch(function (err) {
+      $("schedule-state").textContent = err.message;
+    });
+  }
+
+  // ---- wiring ------------------------------------------------------------------------------
+
+  function onDevSignIn(event) {
+    event.preventDefault();
+    var value = $("dev-token").value.trim();
+    if (!value) { $("dev-token").focus(); return; }
+    state.token = value;
+    $("dev-token").value = "";
+    start();
+  }
+
+  function wire() {
+    $("dev-form").addEventListener("submit", onDevSignIn);
+    $("filter-audience").addEventListener("change", function () { loadTemplates(false); });
+    $("filter-cadence").addEventListener("change", function () { loadTemplates(false); });
+    $("connection-type").addEventListener("change", onTypeChange);
+    $("connect-form").addEventListener("submit", onConnect);
+    $("copy-title").addEventListener("input", function () {
+      $("copy-title").dataset.auto = "false";
+    });
+    $("copy-form").addEventListener("submit", onCopy);
+    $("report-select").addEventListener("change", function () {
+      selectReport($("report-select").value);
+    });
+    $("refresh-button").addEventListener("click", onRefresh);
+    Array.prototype.slice.call(document.querySelectorAll("input[name=frequency]"))
+      .forEach(function (radio) { radio.addEventListener("change", onFrequencyChange); });
+    $("schedule-form").addEventListener("submit", onScheduleSave);
+    $("schedule-pause").addEventListener("click", onSchedulePause);
+    $("schedule-delete").addEventListener("click", onScheduleDelete);
+    fillTimeZones();
+    onFrequencyChange();
+    onTypeChange();
+    $("schedule-fields").disabled = !SCHEDULES;
+    show($("schedule-unavailable"), !SCHEDULES);
+  }
+
+  wire();
+  window.addEventListener("message", onMessage);
+  readFragment();
+  if (state.token) {
+    start();
+  } else if (FRAMED) {
+    // The add-on shell answers this with the token (it checks that we are its backend).
+    window.parent.postMessage({ type: "sheets-sync:ready" }, "*");
+    setTimeout(function () { if (!state.token) { signedOut(); } }, 15000);
+  } else {
+    signedOut();
+  }
+})();
