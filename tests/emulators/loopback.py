@@ -130,6 +130,14 @@ class LoopbackEmulator:
         with self._lock:
             self.faults.append(fault)
 
+    def truncate_next(self, path: str) -> None:
+        """Cut the next answer to ``path`` in the middle of its JSON."""
+        self.add_fault(Fault(path, kind="truncate"))
+
+    def malformed_next(self, path: str) -> None:
+        """Answer the next request to ``path`` with :meth:`malformed_body` instead of a page."""
+        self.add_fault(Fault(path, kind="malformed"))
+
     def take_fault(self, key: str) -> Fault | None:
         """The first queued fault whose path occurs in ``key``, counted as spent once."""
         with self._lock:

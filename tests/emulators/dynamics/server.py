@@ -81,14 +81,6 @@ class DataverseEmulator(LoopbackEmulator):
         payload = body or {"error": {"code": "0x80040216", "message": f"injected {status}"}}
         self.add_fault(Fault(path, status, json.dumps(payload).encode(), headers or {}, times))
 
-    def truncate_next(self, path: str) -> None:
-        """Cut the next answer to ``path`` in the middle of its JSON."""
-        self.add_fault(Fault(path, kind="truncate"))
-
-    def malformed_next(self, path: str) -> None:
-        """Answer the next request to ``path`` with JSON that has no ``value`` list."""
-        self.add_fault(Fault(path, kind="malformed"))
-
     def expire_tokens(self) -> None:
         """Invalidate every access token issued so far."""
         with self._lock:

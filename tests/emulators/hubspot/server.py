@@ -82,14 +82,6 @@ class HubSpotEmulator(LoopbackEmulator):
         payload = json.dumps(body or {"status": "error", "message": f"injected {status}"})
         self.add_fault(Fault(path, status, payload.encode(), headers or {}, times))
 
-    def truncate_next(self, path: str) -> None:
-        """Cut the next answer to ``path`` in the middle of its JSON."""
-        self.add_fault(Fault(path, kind="truncate"))
-
-    def malformed_next(self, path: str) -> None:
-        """Answer the next request to ``path`` with valid JSON that is not a page."""
-        self.add_fault(Fault(path, kind="malformed"))
-
     def expire_tokens(self) -> None:
         """Invalidate every OAuth access token issued so far (the private token stays)."""
         with self._lock:

@@ -83,6 +83,8 @@ class SalesforceEmulator(LoopbackEmulator):
         raw = body if isinstance(body, bytes) else json.dumps(body or []).encode()
         self.add_fault(Fault(path, status, raw, dict(headers or {}), times))
 
+    # Salesforce's damaged pages are canned and answer without routing, so a damaged query
+    # page opens no cursor and counts no API call.
     def truncate_next(self, path: str) -> None:
         """Answer the next matching request with a JSON page cut off half-way."""
         self.add_fault(Fault(path, 200, b'{"totalSize": 9, "done": false, "records": [{"Id'))
