@@ -20,7 +20,7 @@ from flask import Flask
 from sheets_sync.db.migrate import alembic_config, current_revision, upgrade
 from sheets_sync.errors import ConfigError
 from sheets_sync.secrets import KeyRing, generate_key, load_keyring
-from sheets_sync.web import api, internal, oauth, ui
+from sheets_sync.web import api, internal, oauth, scheduling, ui
 from sheets_sync.web.errors import register_api_errors
 from sheets_sync.web.extensions import db, keys, runner, signin, templates
 from sheets_sync.web.services.destinations import destination_choice
@@ -60,13 +60,11 @@ def create_app(settings: Settings | None = None, *, certs_request: Any = None) -
     keys.init_app(app, keyring)
     signin.init_app(app, settings, request=certs_request)
     templates.init_app(app)
-    runner.init_app(
-        app,
-        RunEnvironment(factory, keyring, settings.data_dir, destination_choice(settings, keyring)),
-        settings.refresh_workers,
-    )
+    env = RunEnvironment(factory, keyring, settings.data_dir, destination_choice(settings, keyring))
+    runner.init_app(app, env, settings.refresh_workers)
+    scheduling.scheduler.init_app(app, settings, env)
     register_api_errors(app)
-    for blueprint in (api.bp, oauth.bp, internal.bp, ui.bp):
+    for blueprint in (api.bp, oauth.bp, internal.bp, scheduling.bp, ui.bp):
         app.register_blueprint(blueprint)
     return app
 

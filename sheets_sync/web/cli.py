@@ -5,7 +5,8 @@
 - ``sheets-sync db upgrade`` / ``db current``: apply or show the database migrations;
 - ``sheets-sync keys generate`` / ``keys rotate``: make an encryption key, re-encrypt every
   stored secret under the newest key;
-- ``sheets-sync dev-token EMAIL``: a development sign-in token (local mode only).
+- ``sheets-sync dev-token EMAIL``: a development sign-in token (local mode only);
+- ``sheets-sync worker``: run scheduled refreshes in this process (see docs/scheduling.md).
 
 Each command reads the same settings as the app (``SHEETS_SYNC_*`` variables) and calls the same
 functions the app does. Flask and SQLAlchemy are imported inside the commands so that the rest
@@ -129,7 +130,53 @@ def dev_token(email: str) -> None:
     click.echo(DevTokens(settings.secret_key.get_secret_value()).issue(email))
 
 
+@click.command()
+@click.option(
+    "--interval", default=30.0, show_default=True, type=float, help="Seconds between dispatches."
+)
+@click.option("--once", is_flag=True, help="Dispatch once, wait for those refreshes, exit.")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    help="Folder for the SQLite database, keys and reports (SHEETS_SYNC_DATA_DIR).",
+)
+def worker(interval: float, once: bool, data_dir: str | None) -> None:
+    """Run scheduled refreshes in this process (the dispatcher in a loop, no Cloud Tasks)."""
+    from sheets_sync.scheduling.worker import run_worker
+    from sheets_sync.web.app import create_app
+    from sheets_sync.web.scheduling import scheduler
+    from sheets_sync.web.settings import load_settings
+
+    overrides = {"SHEETS_SYNC_DATA_DIR": data_dir} if data_dir else {}
+    settings = load_settings({**os.environ, **overrides})
+    app = create_app(settings)
+    state = scheduler.state(app)
+    click.echo(f"sheets-sync worker: dispatching every {interval:g} s", err=True)
+
+    def report(result: object) -> None:
+        claimed = getattr(result, "claimed", 0) + getattr(result, "redelivered", 0)
+        if claimed:
+            click.echo(f"started {claimed} scheduled refresh(es)", err=True)
+
+    try:
+        started = run_worker(
+            state.env,
+            state.policy,
+            workers=settings.refresh_workers,
+            interval=interval,
+            once=once,
+            report=report,
+        )
+    except KeyboardInterrupt:
+        click.echo("worker stopped", err=True)
+        return
+    finally:
+        scheduler.shutdown(app, wait=False)
+    if once:
+        click.echo(f"ran {started} scheduled refresh(es)")
+
+
 def register(group: click.Group) -> None:
     """Add the service commands to the ``sheets-sync`` command group."""
-    for command in (serve, db, keys, dev_token):
+    for command in (serve, db, keys, dev_token, worker):
         group.add_command(command)

@@ -139,6 +139,36 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=20 * 1024 * 1024, ge=1024, description="Largest uploaded CSV/XLSX file."
     )
+    # Scheduled refreshes (docs/scheduling.md).
+    tasks_queue: str | None = Field(
+        default=None,
+        pattern=r"^projects/[^/]+/locations/[^/]+/queues/[A-Za-z0-9-]+$",
+        description="Cloud Tasks queue receiving refreshes, projects/P/locations/L/queues/Q; "
+        "unset: refreshes run in this process's threads.",
+    )
+    tasks_endpoint: str | None = Field(
+        default=None, description="Cloud Tasks API endpoint override (an emulator in tests)."
+    )
+    tasks_handler_url: str | None = Field(
+        default=None,
+        description="Deliver tasks as HTTP tasks to this URL instead of App Engine tasks.",
+    )
+    tasks_service_account: str | None = Field(
+        default=None, description="Service account whose OIDC token signs HTTP tasks."
+    )
+    tasks_audience: str | None = Field(
+        default=None,
+        description="Require task calls to carry a Google OIDC token for this audience.",
+    )
+    refresh_max_attempts: int = Field(
+        default=3, ge=1, le=10, description="Tries of a scheduled refresh, the first included."
+    )
+    refresh_retry_seconds: float = Field(
+        default=60.0, gt=0, le=3600, description="Delay before the first retry (then doubled)."
+    )
+    run_lease_seconds: float = Field(
+        default=300.0, ge=1, le=3600, description="How long a silent worker holds a run."
+    )
 
     @model_validator(mode="before")
     @classmethod

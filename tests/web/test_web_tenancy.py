@@ -27,6 +27,12 @@ ENDPOINTS: list[tuple[str, str, Any]] = [
     ("POST", "/reports/{report_id}/refresh", None),
     ("GET", "/reports/{report_id}/runs", None),
     ("GET", "/runs/{run_id}", None),
+    ("GET", "/reports/{report_id}/schedule", None),
+    ("POST", "/reports/{report_id}/schedule", {"frequency": "daily", "time": "07:00"}),
+    ("PATCH", "/reports/{report_id}/schedule", {"time": "08:00"}),
+    ("DELETE", "/reports/{report_id}/schedule", None),
+    ("POST", "/reports/{report_id}/schedule/pause", None),
+    ("POST", "/reports/{report_id}/schedule/resume", None),
 ]
 
 

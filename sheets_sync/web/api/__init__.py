@@ -29,7 +29,18 @@ from sheets_sync.web.api import (  # noqa: E402
     openapi,
     reports,
     runs,
+    schedules,
     templates,
 )
 
-__all__ = ["bp", "connection_oauth", "connections", "me", "openapi", "reports", "runs", "templates"]
+__all__ = [
+    "bp",
+    "connection_oauth",
+    "connections",
+    "me",
+    "openapi",
+    "reports",
+    "runs",
+    "schedules",
+    "templates",
+]

@@ -131,6 +131,11 @@ OPERATIONS: dict[str, dict[str, Operation]] = {
     },
 }
 
+# The schedule endpoints declare their operations beside their handlers and models.
+from sheets_sync.web.api.schedules import operations as _schedule_operations  # noqa: E402
+
+OPERATIONS.update(_schedule_operations())
+
 _ERROR_TEXT = {
     400: "The body is not the expected JSON",
     401: "Not signed in, or the identity token is invalid or expired",

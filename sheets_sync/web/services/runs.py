@@ -36,6 +36,8 @@ from sheets_sync.errors import (
     TemplateError,
 )
 from sheets_sync.refresh import RefreshResult, build_destination, refresh
+from sheets_sync.scheduling.failures import ACCESS_REVOKED, access_revoked
+from sheets_sync.scheduling.status_notes import with_recent_failures
 from sheets_sync.secrets import KeyRing, SecretsError
 from sheets_sync.web.services.connections import user_upload_dir
 from sheets_sync.web.services.errors import Conflict, NotFound, ServiceError
@@ -122,11 +124,15 @@ def start_run(session: Session, user_id: str, report_id: str, trigger: str = "ma
 
 
 def fail_interrupted_runs(factory: sessionmaker[Session]) -> int:
-    """Mark queued and running runs failed (a single local process restarting owns them all)."""
+    """Mark the local pool's queued and running runs failed (a restarting process owns them).
+
+    Runs handed over to a task queue or worker (they have a ``task_name``) are left alone: the
+    dispatcher recovers those through their lease.
+    """
     with factory() as session, session.begin():
         result = session.execute(
             update(Run)
-            .where(Run.status.in_(ACTIVE_RUN_STATUSES))
+            .where(Run.status.in_(ACTIVE_RUN_STATUSES), Run.task_name.is_(None))
             .values(
                 status="failed",
                 finished_at=utcnow(),
@@ -172,7 +178,9 @@ def execute_run(
                 env.data_dir / "state" / report.id,
                 env.destination_for(report, env.data_dir),
             )
-        target = destination or build_destination(config)
+        target = with_recent_failures(
+            env.factory, report_id, run_id, destination or build_destination(config)
+        )
         result = refresh(
             config,
             destination=target,
@@ -191,6 +199,9 @@ def execute_run(
 def _error_code(err: Exception) -> str:
     for cls, code in _ERROR_CODES:
         if isinstance(err, cls):
+            # Refused credentials need the user, not a retry: the scheduler pauses on this code.
+            if code in ("source_failed", "write_failed") and access_revoked(err):
+                return ACCESS_REVOKED
             return code
     return "refresh_failed"
 
