@@ -17,6 +17,7 @@ from sheets_sync.web.api.schemas import (
 from sheets_sync.web.auth import current_user_id
 from sheets_sync.web.extensions import db, keys
 from sheets_sync.web.services import connections as service
+from sheets_sync.web.services.oauth_crm import revoke_connection_options
 
 
 def _upload_dir():
@@ -88,9 +89,14 @@ def update_connection(connection_id: str) -> tuple[Response, int]:
 
 @bp.delete("/connections/<connection_id>")
 def delete_connection(connection_id: str) -> tuple[str, int]:
-    """Delete a connection that no report uses."""
+    """Delete a connection that no report uses, revoking its OAuth token where the vendor can."""
+    connection = service.get_connection(db.session, current_user_id(), connection_id)
+    settings = current_app.config["SHEETS_SYNC"]
+    options = service.source_options(keys.ring, connection)
     service.delete_connection(db.session, current_user_id(), connection_id)
     db.session.commit()
+    # After the commit: a refused delete (connection in use) must not revoke anything.
+    revoke_connection_options(settings, connection.type, options)
     return "", 204
 
 

@@ -3,7 +3,7 @@
 When a Salesforce or HubSpot authorisation completes, :func:`complete_crm_authorization`
 creates the connection it was started for, or re-authorises an existing one (its options stay,
 its tokens are replaced). Tokens go only to ``connections.secrets_encrypted``.
-:func:`revoke_connection` asks the vendor to revoke a connection's refresh token before the
+:func:`revoke_connection_options` asks the vendor to revoke a connection's refresh token before the
 connection is deleted, where the vendor allows it.
 """
 
@@ -20,7 +20,6 @@ from sheets_sync.secrets import KeyRing
 from sheets_sync.web.services.connections import (
     create_connection,
     get_connection,
-    source_options,
     update_connection,
 )
 from sheets_sync.web.services.oauth import ConsumedState, OAuthClient, OAuthError, revoke
@@ -92,29 +91,27 @@ def complete_crm_authorization(
     )
 
 
-def revoke_connection(
-    settings: Settings, keyring: KeyRing, connection: Connection, http: Any = None
+def revoke_connection_options(
+    settings: Settings, connection_type: str, options: Mapping[str, Any], http: Any = None
 ) -> bool | None:
-    """Revoke a CRM connection's refresh token at the vendor; ``None`` when nothing to revoke.
+    """Revoke a deleted CRM connection's refresh token at the vendor; ``None``: nothing to do.
 
+    ``options`` are the connection's options with its secrets (read before the delete).
     Salesforce: ``POST <login host>/services/oauth2/revoke``. HubSpot OAuth:
     ``DELETE /oauth/v1/refresh-tokens/<token>``. Private-app tokens and Dynamics client
     secrets belong to the customer's own app registration, so there is nothing to revoke.
     """
-    options = source_options(keyring, connection)
     token = options.get("refresh_token")
     if not token:
         return None
-    if connection.type == "salesforce":
+    verify = options.get("ca_bundle") or True
+    if connection_type == "salesforce":
         host = str(options.get("login_url", settings.salesforce_login_url)).rstrip("/")
-        verify = options.get("ca_bundle") or True
         return revoke(
             f"{host}/services/oauth2/revoke", "POST", "Salesforce", {"token": token}, verify, http
         )
-    if connection.type == "hubspot":
+    if connection_type == "hubspot":
         host = str(options.get("oauth_host", settings.hubspot_api_url)).rstrip("/")
-        verify = options.get("ca_bundle") or True
-        return revoke(
-            f"{host}/oauth/v1/refresh-tokens/{token}", "DELETE", "HubSpot", None, verify, http
-        )
+        url = f"{host}/oauth/v1/refresh-tokens/{token}"
+        return revoke(url, "DELETE", "HubSpot", None, verify, http)
     return None
