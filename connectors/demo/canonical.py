@@ -9,6 +9,7 @@ reference shares the string object of the id it points at instead of building it
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -88,7 +89,7 @@ def iter_canonical_tables(
     frame before the next is built (a large company holds millions of rows per table)."""
     proj = _Projection(universe, labels)
     for table in CRM_TABLES:
-        yield table, _BUILDERS[table](proj)
+        yield table, _crm_table(proj, table)
     yield "spend", _spend(universe["spend"], labels.get("spend"))
 
 
@@ -118,106 +119,95 @@ def _frame(columns: dict[str, object]) -> pd.DataFrame:
     return pd.DataFrame(columns, copy=False)
 
 
-def _owners(proj: _Projection) -> pd.DataFrame:
-    frame, rows, systems = _select(proj, "owners")
-    return _frame(
-        {
-            "owner_id": proj.ids["owners"][rows],
-            "source": proj.source_column(systems),
-            **_columns(frame, ("name", "email", "team", "manager", "region", "active", "title")),
-        }
-    )
+@dataclass(frozen=True)
+class _Ref:
+    """Column ``column`` holds the namespaced ids of ``target`` rows named by ``field``."""
+
+    column: str
+    target: str
+    field: str
 
 
-def _accounts(proj: _Projection) -> pd.DataFrame:
-    frame, rows, systems = _select(proj, "accounts")
-    fields = ("name", "domain", "industry", "segment", "region", "country", "employees")
-    return _frame(
-        {
-            "account_id": proj.ids["accounts"][rows],
-            "source": proj.source_column(systems),
-            **_columns(frame, fields),
-            "annual_revenue": frame["annual_revenue"].to_numpy(),
-            "owner_id": proj.refs("owners", frame["owner"].to_numpy(), systems),
-            **_columns(frame, ("created_at", "customer_since", "churned_at", "mrr", "currency")),
-        }
-    )
+_OWNER = _Ref("owner_id", "owners", "owner")
+_ACCOUNT = _Ref("account_id", "accounts", "account")
+
+# Per CRM table: its id column, then (after ``source``) copied columns and references, in the
+# canonical column order.
+_LAYOUTS: dict[str, tuple[str, tuple[tuple[str, ...] | _Ref, ...]]] = {
+    "owners": ("owner_id", (("name", "email", "team", "manager", "region", "active", "title"),)),
+    "accounts": (
+        "account_id",
+        (
+            ("name", "domain", "industry", "segment", "region", "country", "employees"),
+            ("annual_revenue",),
+            _OWNER,
+            ("created_at", "customer_since", "churned_at", "mrr", "currency"),
+        ),
+    ),
+    "deals": (
+        "deal_id",
+        (
+            ("name", "pipeline", "stage", "stage_order", "status", "amount", "currency"),
+            ("created_at", "close_date", "probability", "lead_source", "campaign", "product"),
+            ("deal_type",),
+            _OWNER,
+            _ACCOUNT,
+            _Ref("contact_id", "leads", "contact"),
+            ("updated_at", "stage_id"),
+        ),
+    ),
+    "deal_stage_history": (
+        "history_id",
+        (_Ref("deal_id", "deals", "deal"), ("stage", "stage_order", "entered_at", "amount")),
+    ),
+    "leads": (
+        "lead_id",
+        (
+            ("name", "email", "company", "status", "channel", "campaign", "created_at"),
+            ("mql_at", "sql_at", "converted_at"),
+            _Ref("converted_deal_id", "deals", "converted_deal"),
+            _ACCOUNT,
+            _OWNER,
+            ("country", "region", "first_response_at", "crm_status"),
+        ),
+    ),
+    "activities": (
+        "activity_id",
+        (
+            ("type", "occurred_at"),
+            _OWNER,
+            _Ref("deal_id", "deals", "deal"),
+            _ACCOUNT,
+            _Ref("lead_id", "leads", "lead"),
+            ("completed", "crm_type"),
+        ),
+    ),
+    "tickets": (
+        "ticket_id",
+        (
+            _ACCOUNT,
+            _OWNER,
+            ("opened_at", "first_response_at", "resolved_at", "priority", "status", "channel"),
+            ("satisfaction",),
+        ),
+    ),
+}
 
 
-def _deals(proj: _Projection) -> pd.DataFrame:
-    frame, rows, systems = _select(proj, "deals")
-    fields: tuple[str, ...] = ("name", "pipeline", "stage", "stage_order", "status", "amount")
-    fields += ("currency", "created_at", "close_date", "probability", "lead_source", "campaign")
-    fields += ("product",)
-    return _frame(
-        {
-            "deal_id": proj.ids["deals"][rows],
-            "source": proj.source_column(systems),
-            **_columns(frame, (*fields, "deal_type")),
-            "owner_id": proj.refs("owners", frame["owner"].to_numpy(), systems),
-            "account_id": proj.refs("accounts", frame["account"].to_numpy(), systems),
-            "contact_id": proj.refs("leads", frame["contact"].to_numpy(), systems),
-            **_columns(frame, ("updated_at", "stage_id")),
-        }
-    )
-
-
-def _history(proj: _Projection) -> pd.DataFrame:
-    frame, rows, systems = _select(proj, "deal_stage_history")
-    return _frame(
-        {
-            "history_id": proj.ids["deal_stage_history"][rows],
-            "source": proj.source_column(systems),
-            "deal_id": proj.refs("deals", frame["deal"].to_numpy(), systems),
-            **_columns(frame, ("stage", "stage_order", "entered_at", "amount")),
-        }
-    )
-
-
-def _leads(proj: _Projection) -> pd.DataFrame:
-    frame, rows, systems = _select(proj, "leads")
-    fields = ("name", "email", "company", "status", "channel", "campaign", "created_at")
-    return _frame(
-        {
-            "lead_id": proj.ids["leads"][rows],
-            "source": proj.source_column(systems),
-            **_columns(frame, (*fields, "mql_at", "sql_at", "converted_at")),
-            "converted_deal_id": proj.refs("deals", frame["converted_deal"].to_numpy(), systems),
-            "account_id": proj.refs("accounts", frame["account"].to_numpy(), systems),
-            "owner_id": proj.refs("owners", frame["owner"].to_numpy(), systems),
-            **_columns(frame, ("country", "region", "first_response_at", "crm_status")),
-        }
-    )
-
-
-def _activities(proj: _Projection) -> pd.DataFrame:
-    frame, rows, systems = _select(proj, "activities")
-    return _frame(
-        {
-            "activity_id": proj.ids["activities"][rows],
-            "source": proj.source_column(systems),
-            **_columns(frame, ("type", "occurred_at")),
-            "owner_id": proj.refs("owners", frame["owner"].to_numpy(), systems),
-            "deal_id": proj.refs("deals", frame["deal"].to_numpy(), systems),
-            "account_id": proj.refs("accounts", frame["account"].to_numpy(), systems),
-            "lead_id": proj.refs("leads", frame["lead"].to_numpy(), systems),
-            **_columns(frame, ("completed", "crm_type")),
-        }
-    )
-
-
-def _tickets(proj: _Projection) -> pd.DataFrame:
-    frame, rows, systems = _select(proj, "tickets")
-    fields = ("opened_at", "first_response_at", "resolved_at", "priority", "status", "channel")
-    return _frame(
-        {
-            "ticket_id": proj.ids["tickets"][rows],
-            "source": proj.source_column(systems),
-            "account_id": proj.refs("accounts", frame["account"].to_numpy(), systems),
-            "owner_id": proj.refs("owners", frame["owner"].to_numpy(), systems),
-            **_columns(frame, (*fields, "satisfaction")),
-        }
-    )
+def _crm_table(proj: _Projection, table: str) -> pd.DataFrame:
+    """The canonical-shaped frame of CRM ``table`` laid out as :data:`_LAYOUTS` says."""
+    frame, rows, systems = _select(proj, table)
+    id_column, layout = _LAYOUTS[table]
+    columns: dict[str, object] = {
+        id_column: proj.ids[table][rows],
+        "source": proj.source_column(systems),
+    }
+    for part in layout:
+        if isinstance(part, _Ref):
+            columns[part.column] = proj.refs(part.target, frame[part.field].to_numpy(), systems)
+        else:
+            columns.update(_columns(frame, part))
+    return _frame(columns)
 
 
 def _spend(frame: pd.DataFrame, label: str | None) -> pd.DataFrame:
@@ -230,14 +220,3 @@ def _spend(frame: pd.DataFrame, label: str | None) -> pd.DataFrame:
             **_columns(frame, ("date", "channel", "campaign", "cost", "currency")),
         }
     )
-
-
-_BUILDERS = {
-    "owners": _owners,
-    "accounts": _accounts,
-    "deals": _deals,
-    "deal_stage_history": _history,
-    "leads": _leads,
-    "activities": _activities,
-    "tickets": _tickets,
-}
