@@ -24,12 +24,13 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from connectors.base import ReadContext  # noqa: E402
+from connectors.base import ReadContext, Source, SourceResult  # noqa: E402
 from connectors.common.cache import MemoryRecordStore  # noqa: E402
 from connectors.dynamics import DynamicsSource  # noqa: E402
 from connectors.hubspot import HubSpotSource  # noqa: E402
@@ -51,6 +52,46 @@ def _report(label: str, records: int, requests: int, floor: int, seconds: float)
         f"  {label:<24} records {records:>8,}  requests {requests:>6,}  floor {floor:>6,}  "
         f"ratio {requests / max(floor, 1):5.2f}  {rate}({seconds:.1f} s)"
     )
+
+
+def _timed_read(
+    source: Source, store: MemoryRecordStore, cursors: Mapping[str, str]
+) -> tuple[float, SourceResult]:
+    start = time.perf_counter()
+    result = source.read(ReadContext(state_store=store, cursors=cursors))
+    return time.perf_counter() - start, result
+
+
+def _incremental_rounds(
+    source: Source,
+    store: MemoryRecordStore,
+    cursors: Mapping[str, str],
+    rng: random.Random,
+    groups: Iterable[str],
+    live: Callable[[str], list[str]],
+    delete: Callable[[str, str], object],
+    update: Callable[[str, str], object],
+    page: int,
+) -> None:
+    """Change 1 % then 0.1 % of every group's live records (a tenth of them deleted), read
+    incrementally after each and print the figures."""
+    for share in (0.01, 0.001):
+        changed: dict[str, int] = {}
+        for group in groups:
+            ids = live(group)
+            picked = rng.sample(ids, int(len(ids) * share))
+            for k, record_id in enumerate(picked):
+                (delete if k % 10 == 9 else update)(group, record_id)
+            changed[group] = len(picked)
+        seconds, result = _timed_read(source, store, cursors)
+        cursors = {**cursors, **result.cursors}
+        _report(
+            f"incremental {share:.1%} changed",
+            sum(changed.values()),
+            result.requests,
+            _floor(changed, page),
+            seconds,
+        )
 
 
 def bench_hubspot(deals: int, related: float) -> None:
@@ -76,41 +117,32 @@ def bench_hubspot(deals: int, related: float) -> None:
         counts = {t: len(portal.objects[t]) for t in hs_portal.OBJECT_TYPES}
         counts["owners"] = len(portal.owners)
         records = sum(counts.values())
-        start = time.perf_counter()
-        full = source.read(ReadContext(state_store=store))
-        seconds = time.perf_counter() - start
+        seconds, full = _timed_read(source, store, {})
         print(f"HubSpot: {deals:,} deals, {records:,} records in all")
         _report("full pull", records, full.requests, _floor(counts, 100), seconds)
         print(
             f"  at 100 / 190 requests per 10 s the full pull needs at least "
             f"{full.requests / 10:.0f} / {full.requests / 19:.0f} s on real HubSpot"
         )
-        cursors = full.cursors
-        rng = random.Random(3)
-        for share in (0.01, 0.001):
-            changed: dict[str, int] = {}
-            for object_type in hs_portal.OBJECT_TYPES:
-                ids = [i for i, r in portal.objects[object_type].items() if not r["archived"]]
-                picked = rng.sample(ids, int(len(ids) * share))
-                for k, record_id in enumerate(picked):
-                    if k % 10 == 9:
-                        portal.archive(object_type, record_id)
-                    else:
-                        portal.update(object_type, record_id, {"hs_object_source_label": "bench"})
-                changed[object_type] = len(picked)
-            start = time.perf_counter()
-            result = source.read(ReadContext(state_store=store, cursors=cursors))
-            seconds = time.perf_counter() - start
-            cursors = {**cursors, **result.cursors}
-            # changes come 200 per search page; each stream also lists archived records and
-            # reads associations in 1,000-id batches
-            _report(
-                f"incremental {share:.1%} changed",
-                sum(changed.values()),
-                result.requests,
-                _floor(changed, 200),
-                seconds,
-            )
+
+        def live(object_type: str) -> list[str]:
+            return [i for i, r in portal.objects[object_type].items() if not r["archived"]]
+
+        # changes come 200 per search page; each stream also lists archived records and
+        # reads associations in 1,000-id batches
+        _incremental_rounds(
+            source,
+            store,
+            full.cursors,
+            random.Random(3),
+            hs_portal.OBJECT_TYPES,
+            live,
+            portal.archive,
+            lambda object_type, record_id: portal.update(
+                object_type, record_id, {"hs_object_source_label": "bench"}
+            ),
+            200,
+        )
     finally:
         emulator.stop()
 
@@ -143,39 +175,25 @@ def bench_dynamics(opportunities: int, related: float) -> None:
         source = DynamicsSource("d365", options)
         counts = {t: len(org.tables[t]) for t in tables}
         records = sum(counts.values())
-        start = time.perf_counter()
-        full = source.read(ReadContext(state_store=store))
-        seconds = time.perf_counter() - start
+        seconds, full = _timed_read(source, store, {})
         print(f"Dynamics 365: {opportunities:,} opportunities, {records:,} rows in all")
         _report("full pull", records, full.requests, _floor(counts, 5000), seconds)
         print(
             "  (requests include msal's OpenID discovery and token, and the currency lookup; "
             "activitypointers rows of other types are filtered server-side)"
         )
-        cursors = full.cursors
-        rng = random.Random(4)
-        for share in (0.01, 0.001):
-            changed: dict[str, int] = {}
-            for table in tables:
-                ids = list(org.tables[table])
-                picked = rng.sample(ids, int(len(ids) * share))
-                for k, row_id in enumerate(picked):
-                    if k % 10 == 9:
-                        org.delete(table, row_id)
-                    else:
-                        org.update(table, row_id, {})
-                changed[table] = len(picked)
-            start = time.perf_counter()
-            result = source.read(ReadContext(state_store=store, cursors=cursors))
-            seconds = time.perf_counter() - start
-            cursors = {**cursors, **result.cursors}
-            _report(
-                f"incremental {share:.1%} changed",
-                sum(changed.values()),
-                result.requests,
-                _floor(changed, 5000),
-                seconds,
-            )
+
+        _incremental_rounds(
+            source,
+            store,
+            full.cursors,
+            random.Random(4),
+            tables,
+            lambda table: list(org.tables[table]),
+            org.delete,
+            lambda table, row_id: org.update(table, row_id, {}),
+            5000,
+        )
         print(
             "  (activitypointers has no change tracking: its incremental read adds a key "
             "reconciliation pass of ceil(rows / 5,000) requests)"
