@@ -86,6 +86,29 @@ def _sentence(template: str, values: pd.Series) -> pd.Series:
     return pd.Series(texts[codes], index=values.index, dtype=object)
 
 
+def _sentences(template: str, *columns: pd.Series) -> pd.Series:
+    """Return ``template.format(*values)`` for each row, formatting each distinct combination
+    of values once (like :func:`_sentence`); a row with a missing value gets a missing
+    sentence, as string concatenation would give."""
+    index = columns[0].index
+    combined = np.zeros(len(index), dtype=np.int64)
+    for values in columns:
+        codes, found = pd.factorize(values, use_na_sentinel=False)
+        # Re-factorising keeps the combined code small however many columns are combined.
+        combined = pd.factorize(combined * len(found) + codes)[0]
+    first = np.empty(int(combined.max()) + 1 if len(combined) else 0, dtype=np.int64)
+    first[combined[::-1]] = np.arange(len(combined))[::-1]  # first row of each combination
+    texts = np.array(
+        [template.format(*(values.iat[row] for values in columns)) for row in first.tolist()],
+        dtype=object,
+    )
+    out = pd.Series(texts[combined], index=index, dtype=object)
+    blank = np.zeros(len(index), dtype=bool)
+    for values in columns:
+        blank |= values.isna().to_numpy(dtype=bool)
+    return out.where(~blank, np.nan)
+
+
 def _pick(frame: pd.DataFrame, mask: np.ndarray, columns: Sequence[str]) -> pd.DataFrame:
     """The rows of ``frame`` where ``mask`` holds, with only ``columns`` (and the original
     index): copying the few columns a check shows is far cheaper than copying whole rows."""
@@ -120,8 +143,8 @@ def _cross_source_duplicates(dataset: Dataset, now: pd.Timestamp) -> pd.DataFram
             "record_ids": groups["record_ids"],
         }
     )
-    out["problem"] = (
-        "same " + out["entity"] + " in " + _text(out["count"]) + " records of " + out["source"]
+    out["problem"] = _sentences(
+        "same {} in {} records of {}", out["entity"], _text(out["count"]), out["source"]
     )
     return out.reset_index(drop=True)[columns]
 

@@ -6,6 +6,11 @@ deals entered it, the share of those that later reached a stage with a higher ``
 deals spent in it before their next stage change (deals still in the stage are left out of that
 mean). Query filters apply to the deals (through the deal's dimensions); the query's metrics,
 dimensions and granularity are ignored.
+
+Everything that does not depend on the query (history sorted by deal and time, each entry's
+deal, pipeline and stage as integers, days to the next entry, whether the deal later reached a
+higher stage) is computed once per dataset and cached in ``dataset.cache``; a query then only
+selects entries and aggregates them by integer group.
 """
 
 from __future__ import annotations
