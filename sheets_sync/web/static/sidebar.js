@@ -30,6 +30,7 @@
     connections: [],
     reports: [],
     reportId: null,
+    view: null,
     schedule: null,
     polling: null,
     tokenWaiters: []
@@ -103,6 +104,34 @@
     });
   }
 
+  /* Every API operation the sidebar uses, as "METHOD /path"; a test checks each against the
+     OpenAPI document. */
+  var ENDPOINTS = {
+    me: "GET /me",
+    templates: "GET /templates",
+    connections: "GET /connections",
+    createConnection: "POST /connections",
+    reports: "GET /reports",
+    createReport: "POST /reports",
+    refresh: "POST /reports/{report_id}/refresh",
+    run: "GET /runs/{run_id}",
+    runs: "GET /reports/{report_id}/runs",
+    schedules: "GET /schedules",
+    createSchedule: "POST /reports/{report_id}/schedule",
+    changeSchedule: "PATCH /reports/{report_id}/schedule",
+    pauseSchedule: "POST /reports/{report_id}/schedule/pause",
+    resumeSchedule: "POST /reports/{report_id}/schedule/resume",
+    deleteSchedule: "DELETE /reports/{report_id}/schedule"
+  };
+
+  function call(name, params, payload, query) {
+    var parts = ENDPOINTS[name].split(" ");
+    var path = parts[1].replace(/\{(\w+)\}/g, function (_, key) {
+      return encodeURIComponent(params[key]);
+    });
+    return api(parts[0], path + (query || ""), payload);
+  }
+
   // ---- sign-in -----------------------------------------------------------------------------
 
   function readFragment() {
@@ -110,6 +139,7 @@
     var params = new URLSearchParams(location.hash.slice(1));
     if (params.get("spreadsheet")) { state.spreadsheetId = params.get("spreadsheet"); }
     if (params.get("token")) { state.token = params.get("token"); }
+    if (params.get("view")) { state.view = params.get("view"); }
     // Keep the token out of the address bar, history and any copied link.
     history.replaceState(null, "", location.pathname + location.search);
   }
@@ -124,6 +154,7 @@
     if (typeof data.spreadsheetId === "string" && data.spreadsheetId) {
       state.spreadsheetId = data.spreadsheetId;
     }
+    if (typeof data.view === "string" && data.view) { state.view = data.view; }
     var waiters = state.tokenWaiters;
     state.tokenWaiters = [];
     waiters.forEach(function (resolve) { resolve(); });
@@ -148,7 +179,7 @@
 
   function start() {
     notice("");
-    api("GET", "/me").then(function (me) {
+    call("me").then(function (me) {
       show($("signin"), false);
       show($("app"), true);
       var who = $("who");
@@ -157,9 +188,19 @@
       return Promise.all([loadTemplates(true), loadConnections(), loadReports()]);
     }).then(function () {
       prepareCopyForm();
+      openView();
     }).catch(function (err) {
       if (err.status !== 401) { notice(err.message); }
     });
+  }
+
+  /* The add-on's "Schedule" menu opens the sidebar on the schedule editor. */
+  function openView() {
+    if (state.view !== "schedule") { return; }
+    state.view = null;
+    var target = $("report-panel").hidden ? $("report-heading") : $("schedule-heading");
+    target.scrollIntoView();
+    target.focus();
   }
 
   // ---- template gallery --------------------------------------------------------------------
@@ -173,7 +214,7 @@
     if ($("filter-audience").value) { query.set("audience", $("filter-audience").value); }
     if ($("filter-cadence").value) { query.set("cadence", $("filter-cadence").value); }
     var suffix = query.toString() ? "?" + query.toString() : "";
-    return api("GET", "/templates" + suffix).then(function (data) {
+    return call("templates", {}, undefined, suffix).then(function (data) {
       state.templates = data.templates;
       if (fillFilters) { fillFilterOptions(data.templates); }
       renderTemplates();
@@ -280,7 +321,7 @@
   };
 
   function loadConnections() {
-    return api("GET", "/connections").then(function (data) {
+    return call("connections").then(function (data) {
       state.connections = data.connections;
       renderConnections();
     });
@@ -353,7 +394,7 @@
     $("connect-button").disabled = true;
     result.className = "hint";
     result.textContent = "Connecting…";
-    api("POST", "/connections", { type: type, name: name, label: label, options: options })
+    call("createConnection", {}, { type: type, name: name, label: label, options: options })
       .then(function (created) {
         state.connections.push(created);
         renderConnections(created.id);
@@ -425,7 +466,7 @@
     $("copy-button").disabled = true;
     result.className = "hint";
     result.textContent = "Creating the report…";
-    api("POST", "/reports", payload).then(function (report) {
+    call("createReport", {}, payload).then(function (report) {
       result.className = "ok";
       result.textContent = "Created " + report.title + ". Refresh it to fill the spreadsheet.";
       return loadReports(report.id).then(function () { $("report-heading").focus(); });
@@ -438,7 +479,7 @@
   // ---- the current report: refresh, history, schedule --------------------------------------
 
   function loadReports(selectId) {
-    return api("GET", "/reports").then(function (data) {
+    return call("reports").then(function (data) {
       state.reports = data.reports;
       var select = $("report-select");
       clear(select);
@@ -480,7 +521,7 @@
     button.disabled = true;
     show($("run-error"), false);
     setStatus("Starting the refresh…");
-    api("POST", "/reports/" + state.reportId + "/refresh").then(function (run) {
+    call("refresh", { report_id: state.reportId }).then(function (run) {
       follow(run);
     }).catch(function (err) {
       if (err.code === "refresh_in_progress") {
@@ -517,7 +558,7 @@
         return;
       }
       poll.timer = setTimeout(function () {
-        api("GET", "/runs/" + poll.runId).then(function (current) {
+        call("run", { run_id: poll.runId }).then(function (current) {
           if (state.polling !== poll) { return; }
           renderRun(current);
           if (current.status === "queued" || current.status === "running") {
@@ -649,7 +690,7 @@
   /* Show the last runs; ``resume`` picks up a refresh still in progress (e.g. after reopening). */
   function loadHistory(resume) {
     var reportId = state.reportId;
-    return api("GET", "/reports/" + reportId + "/runs?limit=10").then(function (data) {
+    return call("runs", { report_id: reportId }, undefined, "?limit=10").then(function (data) {
       if (state.reportId !== reportId) { return; }
       var list = $("history");
       clear(list);
@@ -704,13 +745,11 @@
     show($("schedule-minute-row"), f === "hourly");
   }
 
-  function schedulePath() { return "/reports/" + state.reportId + "/schedule"; }
-
   /* The list endpoint answers 200 with or without a schedule, so no 404 shows in consoles. */
   function loadSchedule() {
     if (!SCHEDULES) { return Promise.resolve(); }
     var reportId = state.reportId;
-    return api("GET", "/schedules").then(function (data) {
+    return call("schedules").then(function (data) {
       if (state.reportId !== reportId) { return; }
       renderSchedule(data.schedules.filter(function (s) {
         return s.report_id === reportId;
@@ -772,8 +811,8 @@
       return;
     }
     $("schedule-state").textContent = "Saving…";
-    var method = state.schedule ? "PATCH" : "POST";
-    api(method, schedulePath(), schedulePayload()).then(function (schedule) {
+    var name = state.schedule ? "changeSchedule" : "createSchedule";
+    call(name, { report_id: state.reportId }, schedulePayload()).then(function (schedule) {
       renderSchedule(schedule);
       $("schedule-state").textContent = "Saved. " + $("schedule-state").textContent;
     }).catch(function (err) {
@@ -783,13 +822,13 @@
 
   function onSchedulePause() {
     var action = state.schedule && state.schedule.paused ? "resume" : "pause";
-    api("POST", schedulePath() + "/" + action).then(renderSchedule).catch(function (err) {
+    call(action + "Schedule", { report_id: state.reportId }).then(renderSchedule).catch(function (err) {
       $("schedule-state").textContent = err.message;
     });
   }
 
   function onScheduleDelete() {
-    api("DELETE", schedulePath()).then(function () {
+    call("deleteSchedule", { report_id: state.reportId }).then(function () {
       renderSchedule(null);
       $("schedule-state").textContent = "Automatic refresh turned off.";
     }).catch(function (err) {
