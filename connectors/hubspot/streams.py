@@ -40,6 +40,27 @@ def _s(name: str, table: str, cursor: str | None, mapping: dict[str, str]) -> St
 MODIFIED = "hs_lastmodifieddate"
 ENGAGEMENT_ASSOCIATIONS = ("deals", "companies", "contacts")
 
+
+def _engagement(object_type: str, occurred_at: str, properties: tuple[str, ...]) -> HubSpotStream:
+    """An engagement object (calls, emails, meetings): one ``activities`` stream each, mapped
+    alike but for the property that holds when it happened."""
+    mapping = {
+        "activity_id": "id",
+        "occurred_at": occurred_at,
+        "owner_id": "hubspot_owner_id",
+        "deal_id": "assoc_deals",
+        "account_id": "assoc_companies",
+        "lead_id": "assoc_contacts",
+    }
+    return HubSpotStream(
+        _s(object_type, "activities", MODIFIED, mapping),
+        object_type,
+        "crm.objects.contacts.read",
+        properties,
+        ENGAGEMENT_ASSOCIATIONS,
+    )
+
+
 STREAMS: tuple[HubSpotStream, ...] = (
     HubSpotStream(
         _s(
@@ -118,63 +139,9 @@ STREAMS: tuple[HubSpotStream, ...] = (
         "crm.objects.owners.read",
         ("firstName", "lastName", "archived", "team", "userId"),
     ),
-    HubSpotStream(
-        _s(
-            "calls",
-            "activities",
-            MODIFIED,
-            {
-                "activity_id": "id",
-                "occurred_at": "hs_timestamp",
-                "owner_id": "hubspot_owner_id",
-                "deal_id": "assoc_deals",
-                "account_id": "assoc_companies",
-                "lead_id": "assoc_contacts",
-            },
-        ),
-        "calls",
-        "crm.objects.contacts.read",
-        ("hs_call_status",),
-        ENGAGEMENT_ASSOCIATIONS,
-    ),
-    HubSpotStream(
-        _s(
-            "emails",
-            "activities",
-            MODIFIED,
-            {
-                "activity_id": "id",
-                "occurred_at": "hs_timestamp",
-                "owner_id": "hubspot_owner_id",
-                "deal_id": "assoc_deals",
-                "account_id": "assoc_companies",
-                "lead_id": "assoc_contacts",
-            },
-        ),
-        "emails",
-        "crm.objects.contacts.read",
-        ("hs_email_status",),
-        ENGAGEMENT_ASSOCIATIONS,
-    ),
-    HubSpotStream(
-        _s(
-            "meetings",
-            "activities",
-            MODIFIED,
-            {
-                "activity_id": "id",
-                "occurred_at": "hs_meeting_start_time",
-                "owner_id": "hubspot_owner_id",
-                "deal_id": "assoc_deals",
-                "account_id": "assoc_companies",
-                "lead_id": "assoc_contacts",
-            },
-        ),
-        "meetings",
-        "crm.objects.contacts.read",
-        ("hs_meeting_outcome", "hs_timestamp"),
-        ENGAGEMENT_ASSOCIATIONS,
-    ),
+    _engagement("calls", "hs_timestamp", ("hs_call_status",)),
+    _engagement("emails", "hs_timestamp", ("hs_email_status",)),
+    _engagement("meetings", "hs_meeting_start_time", ("hs_meeting_outcome", "hs_timestamp")),
     HubSpotStream(
         _s(
             "tickets",
