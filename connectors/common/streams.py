@@ -83,7 +83,8 @@ def select_streams(
 
 
 def records_frame(rows: list[dict[str, Any]], fields: list[str]) -> pd.DataFrame:
-    """A raw record frame with exactly ``fields`` as columns (missing fields as None)."""
+    """A raw record frame with exactly ``fields`` as columns (a field a record lacks is blank;
+    no records give empty ``object`` columns)."""
     if not rows:
         return pd.DataFrame({f: pd.Series(dtype=object) for f in fields})
     return pd.DataFrame.from_records(rows, columns=fields)
