@@ -7,15 +7,18 @@ Modules, one job each:
   ``QuotaExceededError``, ``RetriesExhaustedError``, ``MalformedResponseError``,
   ``TransportSecurityError``, ``RequestRejectedError``) and
   ``error_for_status(service, status, where, detail)``.
-- :mod:`connectors.common.http` - ``ApiSession(service, RetryPolicy(...))``, a
-  ``requests.Session`` to hand to any vendor client: timeout on every request, requests counted in
-  ``session.stats``, retries only 429/5xx/timeouts with bounded exponential backoff + jitter and
-  ``Retry-After``; ``add_listener(fn)`` to read response headers (rate-limit usage).
+- :mod:`connectors.common.http` - ``ApiSession(service, policy_for(settings))`` (or any
+  ``RetryPolicy(...)``), a ``requests.Session`` to hand to any vendor client: timeout on every
+  request, requests counted in ``session.stats``, retries only 429/5xx/timeouts with bounded
+  exponential backoff + jitter and ``Retry-After``; ``add_listener(fn)`` to read response
+  headers (rate-limit usage).
 - :mod:`connectors.common.paging` - ``Paginator(fetch, next_token)``: iterate pages, refusing a
   repeated page token/URL.
-- :mod:`connectors.common.streams` - ``with_custom_fields(streams, options["custom_fields"])``,
-  ``mapped_fields(stream)``, ``to_canonical(raw, stream, source, derive)`` (mapping -> namespaced
-  ids -> ``conform``) and ``tables_from_parts``.
+- :mod:`connectors.common.streams` - ``select_streams(type, name, noun, wanted, catalogue,
+  custom_fields)`` (the chosen streams, custom fields merged), ``with_custom_fields(streams,
+  options["custom_fields"])``, ``mapped_fields(stream)``, ``records_frame(rows, fields)``,
+  ``to_canonical(raw, stream, source, derive)`` (mapping -> namespaced ids -> ``conform``) and
+  ``tables_from_parts``.
 - :mod:`connectors.common.cursors` - ``parse_ts``, ``format_ts``, ``propose_cursor(seen,
   started_at, previous)`` (never past the sync's start).
 - :mod:`connectors.common.incremental` - ``plan_read(...) -> ReadPlan`` (full or since a cursor).
