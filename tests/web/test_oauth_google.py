@@ -232,3 +232,29 @@ def test_an_unconfigured_provider_answers_503(
     finally:
         runner.shutdown(app)
         db.engine_for(app).dispose()
+
+
+def test_a_declined_consent_stores_nothing_and_spends_the_state(
+    app: Flask, client: FlaskClient, ana: dict[str, str], google: GoogleOAuthEmulator
+) -> None:
+    answer = google.authorize(start_google(client, ana).headers["Location"])
+    declined = {"state": answer["state"], "error": "access_denied"}
+    page = client.get("/oauth/google/callback", query_string=declined)
+    assert page.status_code == 400 and "access_denied" in _message(page)
+    late = client.get("/oauth/google/callback", query_string=answer)
+    assert late.status_code == 400
+    assert _stored_token(app) is None
+
+
+def test_pending_states_hold_no_usable_secret(
+    app: Flask, client: FlaskClient, ana: dict[str, str], google: GoogleOAuthEmulator
+) -> None:
+    answer = google.authorize(start_google(client, ana).headers["Location"])
+    with app.app_context():
+        (row,) = db.session.scalars(select(OAuthState)).all()
+        stored = " ".join(str(getattr(row, column.key)) for column in OAuthState.__table__.columns)
+    assert client.get("/oauth/google/callback", query_string=answer).status_code == 200
+    verifier = next(form for path, form in google.requests if path == "/token")["code_verifier"]
+    assert answer["state"] not in stored
+    assert verifier not in stored
+    assert client.get_cookie("sheets_sync_oauth_google", path="/oauth/google/").value not in stored
