@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -96,7 +97,17 @@ class CloudTasksEnqueuer:
         self.handler_url = handler_url
         self.service_account = service_account
         self.audience = audience or handler_url
-        self._client = client or _rest_client(endpoint, credentials)
+        self._endpoint, self._credentials = endpoint, credentials
+        self._client = client
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> Any:
+        """The Cloud Tasks REST client, made on first use (so a start needs no credentials)."""
+        with self._lock:
+            if self._client is None:
+                self._client = _rest_client(self._endpoint, self._credentials)
+            return self._client
 
     def task_body(self, task: RefreshTask) -> dict[str, Any]:
         """The Cloud Tasks ``Task`` resource (as a dict) delivering ``task``."""
@@ -132,7 +143,7 @@ class CloudTasksEnqueuer:
         failed: list[str] = []
         for task in tasks:
             try:
-                self._client.create_task(parent=self.queue, task=self.task_body(task))
+                self.client.create_task(parent=self.queue, task=self.task_body(task))
             except exceptions.Conflict:
                 # 409 from CreateTask is ALREADY_EXISTS: this name was created before.
                 log.info("task %s already exists; not enqueued again", task.name)
