@@ -139,6 +139,8 @@ def test_failed_refresh_shows_an_error_a_user_understands(
     page.get_by_label(re.compile("^Mapping")).fill(json.dumps(FILE_MAPPING))
     page.get_by_role("button", name="Connect").click()
     expect(page.locator("#connect-result")).to_have_text(re.compile("Connected CSV or Excel"))
+    # The connection test right after connecting already names the missing export.
+    expect(page.locator("#connect-result .failed")).to_contain_text("deals.csv")
 
     # The spreadsheet id handed over by the add-on shell is the one bound.
     expect(page.get_by_label("Spreadsheet id")).to_have_value("sheet-from-shell")
@@ -216,3 +218,61 @@ def test_the_page_loads_only_local_assets(
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     assert f"{live_server.url}{path}" in requested
     assert all(url.startswith(live_server.url) for url in requested), requested
+
+
+def test_upload_an_export_and_report_on_it(
+    live_server: LiveServer, browser_context: Any, artifacts: Path, tmp_path: Path
+) -> None:
+    export = tmp_path / "deals.csv"
+    export.write_text(
+        "id,stage,created,amount\nD1,Won,2026-10-01,100\nD2,Open,2026-10-03,50\n"
+        "D3,Lost,2026-10-07,75\n",
+        encoding="utf-8",
+    )
+    token = live_server.dev_token("ana@example.com")
+    page = open_sidebar(browser_context, live_server, f"token={token}")
+    page.get_by_role("radio", name=re.compile("Executive overview")).check()
+    page.locator("summary", has_text="Add a connection").click()
+    page.get_by_label("Source", exact=True).select_option("file")
+    expect(page.locator("#upload-list")).to_have_text("No file uploaded yet.")
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("#upload-list")).to_have_text("Choose a CSV or XLSX file first.")
+    page.get_by_label("A CSV or XLSX export").set_input_files(str(export))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("#upload-list")).to_contain_text("Uploaded deals.csv")
+    page.get_by_label(re.compile("^Mapping")).fill(json.dumps(FILE_MAPPING))
+    page.get_by_role("button", name="Connect").click()
+    # The connector's own test runs right after connecting and finds the file.
+    expect(page.locator("#connect-result")).to_contain_text("Connected CSV or Excel files.")
+    expect(page.locator("#connect-result")).to_contain_text("Test:")
+    expect(page.locator("#connect-result .failed")).to_have_count(0)
+
+    page.get_by_role("button", name="Create report").click()
+    expect(page.locator("#report-heading")).to_be_focused()
+    page.get_by_role("button", name="Refresh now").click()
+    expect(page.locator("#run-status")).to_contain_text(
+        "Refresh succeeded", timeout=REFRESH_TIMEOUT_MS
+    )
+    expect(page.locator("#run-status")).to_contain_text("3 rows read")
+    page.screenshot(path=str(artifacts / "file-report.png"), full_page=True)
+
+
+def test_copying_into_a_new_spreadsheet_asks_for_google_access_first(
+    live_server: LiveServer, browser_context: Any
+) -> None:
+    token = live_server.dev_token("ana@example.com")
+    page = open_sidebar(browser_context, live_server, f"token={token}")
+    expect(page.locator("#google-state")).to_contain_text("cannot write to Google Sheets")
+    page.get_by_role("radio", name=re.compile("Lead funnel")).check()
+    page.locator("summary", has_text="Add a connection").click()
+    page.get_by_role("button", name="Connect").click()
+    expect(page.locator("#connect-result")).to_contain_text("Connected Demo data")
+    page.get_by_role("radio", name="A new spreadsheet in my Google Drive").check()
+    expect(page.get_by_label("Spreadsheet id")).to_be_hidden()
+    page.get_by_role("button", name="Create report").click()
+    result = page.locator("#copy-result")
+    expect(result).to_contain_text("not authorised")
+    # This service has no Google OAuth client: the button says what the administrator must set.
+    result.get_by_role("button", name="Allow access to Google Sheets").click()
+    expect(result).to_contain_text("SHEETS_SYNC_GOOGLE_OAUTH_CLIENT_ID")
+    expect(page.locator("#report-empty")).to_be_visible()

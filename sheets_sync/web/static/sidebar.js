@@ -31,6 +31,7 @@
     reports: [],
     reportId: null,
     view: null,
+    awaitingSignIn: false,
     schedule: null,
     polling: null,
     tokenWaiters: []
@@ -60,7 +61,9 @@
   function request(method, path, payload) {
     var headers = { "Accept": "application/json", "Authorization": "Bearer " + state.token };
     var init = { method: method, headers: headers, credentials: "omit", cache: "no-store" };
-    if (payload !== undefined) {
+    if (payload instanceof FormData) {
+      init.body = payload;  // the browser sets the multipart boundary
+    } else if (payload !== undefined) {
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(payload);
     }
@@ -111,6 +114,13 @@
     templates: "GET /templates",
     connections: "GET /connections",
     createConnection: "POST /connections",
+    testConnection: "POST /connections/{connection_id}/test",
+    authorize: "POST /oauth/{provider}/authorize",
+    uploads: "GET /uploads",
+    upload: "POST /uploads",
+    copyTemplate: "POST /templates/{template_id}/copy",
+    googleAuthorization: "GET /google/authorization",
+    revokeGoogle: "DELETE /google/authorization",
     reports: "GET /reports",
     createReport: "POST /reports",
     refresh: "POST /reports/{report_id}/refresh",
@@ -185,7 +195,8 @@
       var who = $("who");
       who.textContent = "Signed in as " + me.email;
       show(who, true);
-      return Promise.all([loadTemplates(true), loadConnections(), loadReports()]);
+      return Promise.all([loadTemplates(true), loadConnections(), loadReports(),
+                          loadGoogleAccount()]);
     }).then(function () {
       prepareCopyForm();
       openView();
@@ -305,20 +316,20 @@
   // ---- connections -------------------------------------------------------------------------
 
   var NEEDS = {
-    salesforce: "Salesforce needs a sign-in with your Salesforce account (OAuth through a " +
-      "connected app, or a JWT integration user) and read access to Opportunities, Leads, " +
-      "Accounts, Users and Tasks. Signing in from the sidebar is not available yet.",
-    hubspot: "HubSpot needs a private app access token (HubSpot settings > Integrations > " +
-      "Private apps) with the CRM read scopes, or a HubSpot OAuth sign-in. Adding it from the " +
-      "sidebar is not available yet.",
-    dynamics: "Dynamics 365 needs an app registration in Microsoft Entra: your tenant id, the " +
-      "app's client id and a client secret or certificate, the environment URL " +
-      "(https://yourorg.crm.dynamics.com) and an application user with read access. Adding it " +
-      "from the sidebar is not available yet.",
     sheets: "A Google Sheets range needs the spreadsheet's id and the range (for example " +
       "Spend!A1:E) holding date, channel, campaign and cost. Adding it from the sidebar is " +
       "not available yet."
   };
+
+  function hubspotAuth() {
+    var checked = document.querySelector("input[name=hubspot-auth]:checked");
+    return checked ? checked.value : "oauth";
+  }
+
+  /* Salesforce, and HubSpot without a token, connect by signing in at the vendor. */
+  function signsIn(type) {
+    return type === "salesforce" || (type === "hubspot" && hubspotAuth() === "oauth");
+  }
 
   function loadConnections() {
     return call("connections").then(function (data) {
@@ -356,51 +367,133 @@
     ).map(function (box) { return box.value; });
   }
 
+  var DEFAULT_NAMES = { demo: "demo", file: "files", salesforce: "salesforce",
+                       hubspot: "hubspot", dynamics: "dynamics", sheets: "spend" };
+
   function onTypeChange() {
     var type = $("connection-type").value;
-    var validated = type === "demo" || type === "file";
     Array.prototype.slice.call(document.querySelectorAll("[data-for-type]")).forEach(function (n) {
-      var key = n.getAttribute("data-for-type");
-      show(n, key === type || (key === "other" && !validated));
+      show(n, n.getAttribute("data-for-type") === type);
     });
-    show($("connection-common"), validated);
+    show($("hubspot-token-row"), type === "hubspot" && hubspotAuth() === "private_app");
+    show($("connection-common"), type !== "sheets");
     $("type-needs").textContent = NEEDS[type] || "";
-    $("connect-button").disabled = !validated;
+    var button = $("connect-button");
+    button.disabled = type === "sheets";
+    button.textContent = signsIn(type) ?
+      "Sign in with " + (type === "salesforce" ? "Salesforce" : "HubSpot") : "Connect";
     var name = $("connection-name");
-    if (validated && (name.value === "" || name.value === "demo" || name.value === "files")) {
-      name.value = type === "demo" ? "demo" : "files";
+    var defaults = Object.keys(DEFAULT_NAMES).map(function (k) { return DEFAULT_NAMES[k]; });
+    if (name.value === "" || defaults.indexOf(name.value) >= 0) {
+      name.value = DEFAULT_NAMES[type];
     }
+    if (type === "file") { loadUploads(); }
+  }
+
+  function loadUploads() {
+    return call("uploads").then(function (data) {
+      $("upload-list").textContent = data.files.length ?
+        "Your files: " + data.files.map(function (f) { return f.path; }).join(", ") + "." :
+        "No file uploaded yet.";
+    }).catch(function (err) { $("upload-list").textContent = err.message; });
+  }
+
+  function onUpload() {
+    var input = $("file-upload");
+    if (!input.files.length) {
+      $("upload-list").textContent = "Choose a CSV or XLSX file first.";
+      input.focus();
+      return;
+    }
+    var form = new FormData();
+    form.append("file", input.files[0]);
+    $("upload-button").disabled = true;
+    $("upload-list").textContent = "Uploading " + input.files[0].name + "…";
+    call("upload", {}, form).then(function (stored) {
+      input.value = "";
+      return loadUploads().then(function () {
+        $("upload-list").textContent = "Uploaded " + stored.path + ". " +
+          $("upload-list").textContent;
+      });
+    }).catch(function (err) {
+      $("upload-list").textContent = err.message;
+    }).then(function () { $("upload-button").disabled = false; });
+  }
+
+  function connectionRequest(type, name, label) {
+    if (type === "demo") {
+      return { type: type, name: name, label: label,
+               options: { flavor: $("demo-flavor").value, size: Number($("demo-size").value) } };
+    }
+    if (type === "file") {
+      return { type: type, name: name, label: label,
+               options: { mapping: JSON.parse($("file-mapping").value) } };
+    }
+    if (type === "hubspot") {
+      return { type: type, name: name, label: label, options: { auth: "private_app" },
+               secrets: { access_token: $("hubspot-token").value.trim() } };
+    }
+    return { type: type, name: name, label: label,
+             options: { org_url: $("dynamics-org").value.trim(),
+                        tenant_id: $("dynamics-tenant").value.trim(),
+                        client_id: $("dynamics-client").value.trim() },
+             secrets: { client_secret: $("dynamics-secret").value } };
+  }
+
+  /* A link the user follows to sign in at the vendor (a click, so no pop-up blocker). */
+  function signInLink(box, url, text) {
+    var link = el("a", text);
+    link.href = url;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    box.appendChild(link);
+    link.focus();
   }
 
   function onConnect(event) {
     event.preventDefault();
     var type = $("connection-type").value;
     var name = $("connection-name").value.trim();
-    var result = $("connect-result");
-    var options;
-    if (type === "demo") {
-      options = { flavor: $("demo-flavor").value, size: Number($("demo-size").value) };
-    } else {
-      try {
-        options = { mapping: JSON.parse($("file-mapping").value) };
-      } catch (err) {
-        result.textContent = "The mapping is not valid JSON: " + err.message;
-        result.className = "failed";
-        $("file-mapping").focus();
-        return;
-      }
-    }
     var label = $("connection-type").selectedOptions[0].textContent;
-    $("connect-button").disabled = true;
+    var result = $("connect-result");
+    clear(result);
     result.className = "hint";
+    if (signsIn(type)) {
+      var vendor = type === "salesforce" ? "Salesforce" : "HubSpot";
+      var body = { name: name, label: vendor };
+      if (type === "salesforce") { body.sandbox = $("salesforce-sandbox").checked; }
+      call("authorize", { provider: type }, body).then(function (link) {
+        state.awaitingSignIn = true;
+        result.appendChild(el("p", "Continue in a new window; the connection appears here " +
+          "when you have signed in."));
+        signInLink(result, link.authorization_url, "Sign in with " + vendor);
+      }).catch(function (err) {
+        result.className = "failed";
+        result.textContent = err.message;
+      });
+      return;
+    }
+    var payload;
+    try {
+      payload = connectionRequest(type, name, label);
+    } catch (err) {
+      result.textContent = "The mapping is not valid JSON: " + err.message;
+      result.className = "failed";
+      $("file-mapping").focus();
+      return;
+    }
+    $("connect-button").disabled = true;
     result.textContent = "Connecting…";
-    call("createConnection", {}, { type: type, name: name, label: label, options: options })
+    call("createConnection", {}, payload)
       .then(function (created) {
         state.connections.push(created);
         renderConnections(created.id);
         result.className = "ok";
         result.textContent = "Connected " + created.label + ".";
         $("connect-details").open = false;
+        $("hubspot-token").value = "";
+        $("dynamics-secret").value = "";
+        return checkConnection(created, result);
       })
       .catch(function (err) {
         result.className = "failed";
@@ -410,6 +503,24 @@
         }
       })
       .then(function () { $("connect-button").disabled = false; });
+  }
+
+  /* The connector's own test: credentials, permissions, files present. */
+  function checkConnection(connection, box) {
+    return call("testConnection", { connection_id: connection.id }).then(function (check) {
+      box.appendChild(el("span", " Test: " + check.message,
+        check.ok ? "" : "failed"));
+    }).catch(function (err) {
+      box.appendChild(el("span", " Test: " + err.message, "failed"));
+    });
+  }
+
+  /* Back from a vendor's sign-in window: show the connection it created. */
+  function onReturn() {
+    if (!state.awaitingSignIn || !state.token) { return; }
+    state.awaitingSignIn = false;
+    loadConnections();
+    loadGoogleAccount();
   }
 
   // ---- creating a report -------------------------------------------------------------------
@@ -439,6 +550,11 @@
       title.value = t.name;
       title.dataset.auto = "true";
     }
+    var copying = where() === "copy";
+    show($("copy-spreadsheet-row"), !copying);
+    $("copy-spreadsheet").required = !copying;
+    $("where-bind").textContent = state.spreadsheetId ? "This spreadsheet" :
+      (LOCAL ? "A local workbook (.xlsx)" : "An existing spreadsheet");
     var sheet = $("copy-spreadsheet");
     if (state.spreadsheetId) {
       sheet.value = state.spreadsheetId;
@@ -453,27 +569,108 @@
     }
   }
 
+  function where() {
+    var checked = document.querySelector("input[name=where]:checked");
+    return checked ? checked.value : "bind";
+  }
+
   function onCopy(event) {
     event.preventDefault();
     var result = $("copy-result");
+    var copying = where() === "copy";
     var payload = {
-      spreadsheet_id: $("copy-spreadsheet").value.trim(),
-      template_id: state.selectedTemplate,
       connection_ids: chosenConnectionIds(),
       title: $("copy-title").value.trim() || null,
       settings: { timezone: browserTimeZone() }
     };
+    var pending;
+    if (copying) {
+      pending = call("copyTemplate", { template_id: state.selectedTemplate }, payload);
+    } else {
+      payload.spreadsheet_id = $("copy-spreadsheet").value.trim();
+      payload.template_id = state.selectedTemplate;
+      pending = call("createReport", {}, payload);
+    }
     $("copy-button").disabled = true;
+    clear(result);
     result.className = "hint";
-    result.textContent = "Creating the report…";
-    call("createReport", {}, payload).then(function (report) {
+    result.textContent = copying ? "Copying the template into a new spreadsheet…" :
+      "Creating the report…";
+    pending.then(function (answer) {
+      var report = copying ? answer.report : answer;
+      clear(result);
       result.className = "ok";
-      result.textContent = "Created " + report.title + ". Refresh it to fill the spreadsheet.";
+      result.appendChild(el("span", "Created " + report.title + ". Refresh it to fill the " +
+        "spreadsheet. "));
+      if (copying) {
+        var link = el("a", "Open the new spreadsheet");
+        link.href = answer.url;
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+        result.appendChild(link);
+      }
       return loadReports(report.id).then(function () { $("report-heading").focus(); });
     }).catch(function (err) {
       result.className = "failed";
       result.textContent = err.message;
+      if (needsGoogle(err)) { offerGoogleAccess(result); }
     }).then(function () { prepareCopyForm(); });
+  }
+
+  function needsGoogle(err) {
+    return /google/.test(err.code) || /authori[sz]e.{0,20}Google|Google.{0,40}authori[sz]/i
+      .test(err.message);
+  }
+
+  /* Writing to Google Sheets needs the user's one-time consent, given in a new window. */
+  function offerGoogleAccess(box) {
+    var button = el("button", "Allow access to Google Sheets");
+    button.type = "button";
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      allowGoogle(box).catch(function () { button.disabled = false; });
+    });
+    box.appendChild(button);
+  }
+
+  function allowGoogle(box) {
+    return call("authorize", { provider: "google" }, {}).then(function (link) {
+      state.awaitingSignIn = true;
+      signInLink(box, link.authorization_url, "Continue to Google");
+    }).catch(function (err) {
+      box.appendChild(el("p", err.message, "failed"));
+      throw err;
+    });
+  }
+
+  // ---- the Google account: may the service write spreadsheets as the user? -----------------
+
+  function loadGoogleAccount() {
+    return call("googleAuthorization").then(function (granted) {
+      clear($("google-link"));
+      show($("google-allow"), !granted.authorized);
+      show($("google-revoke"), granted.authorized);
+      $("google-state").textContent = granted.authorized ?
+        "sheets-sync may create and write your report spreadsheets" +
+          (granted.granted_at ? " (allowed " + when(granted.granted_at) + ")." : ".") :
+        "sheets-sync cannot write to Google Sheets for you yet." +
+          (LOCAL ? " Running locally, reports are written to .xlsx files instead." : "");
+    }).catch(function (err) {
+      $("google-state").textContent = err.message;
+    });
+  }
+
+  function onGoogleAllow() {
+    clear($("google-link"));
+    allowGoogle($("google-link")).catch(function () { return null; });
+  }
+
+  function onGoogleRevoke() {
+    call("revokeGoogle").then(loadGoogleAccount).then(function () {
+      $("google-state").textContent = "Access removed. " + $("google-state").textContent;
+    }).catch(function (err) {
+      $("google-state").textContent = err.message;
+    });
   }
 
   // ---- the current report: refresh, history, schedule --------------------------------------
@@ -640,6 +837,8 @@
     secret_unreadable: "Reconnect the source in step 2: its stored credentials can no " +
       "longer be read.",
     interrupted: "The service restarted; refresh again.",
+    google_reauthorization_needed: "Allow sheets-sync to write to Google Sheets again, then " +
+      "refresh.",
     internal_error: "Try again; if it keeps failing, tell your administrator the time it " +
       "happened.",
     network: ""
@@ -651,6 +850,7 @@
     box.appendChild(el("p", message || "The refresh failed."));
     var fix = FIXES[code];
     if (fix) { box.appendChild(el("p", fix)); }
+    if (code === "google_reauthorization_needed") { offerGoogleAccess(box); }
     show(box, true);
   }
 
@@ -853,6 +1053,14 @@
     $("filter-cadence").addEventListener("change", function () { loadTemplates(false); });
     $("connection-type").addEventListener("change", onTypeChange);
     $("connect-form").addEventListener("submit", onConnect);
+    $("upload-button").addEventListener("click", onUpload);
+    Array.prototype.slice.call(document.querySelectorAll("input[name=hubspot-auth]"))
+      .forEach(function (radio) { radio.addEventListener("change", onTypeChange); });
+    Array.prototype.slice.call(document.querySelectorAll("input[name=where]"))
+      .forEach(function (radio) { radio.addEventListener("change", prepareCopyForm); });
+    window.addEventListener("focus", onReturn);
+    $("google-allow").addEventListener("click", onGoogleAllow);
+    $("google-revoke").addEventListener("click", onGoogleRevoke);
     $("copy-title").addEventListener("input", function () {
       $("copy-title").dataset.auto = "false";
     });
