@@ -9,6 +9,10 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from sheets_sync.db import make_engine, upgrade
+from sheets_sync.web import create_app
+from sheets_sync.web.extensions import db, runner
+from sheets_sync.web.settings import load_settings
 from tests.emulators.google_oauth.server import GoogleOAuthEmulator
 from tests.emulators.sheets.server import SheetsEmulator
 from tests.web.helpers import call, demo_connection, wait_for_run
@@ -134,3 +138,28 @@ def test_copy_refuses_another_users_connection_before_creating_anything(
     assert reply.status_code == 404
     assert reply.get_json()["error"]["code"] == "connection_not_found"
     assert sheets.books == {}
+
+
+def test_production_writes_every_report_to_google_sheets(
+    settings_values: dict[str, Any],
+    ana: dict[str, str],
+    google: GoogleOAuthEmulator,
+    sheets: SheetsEmulator,
+) -> None:
+    values = {**settings_values, "env": "production", "gsheets_locally": False}
+    upgrade(make_engine(values["database_url"]))  # production never migrates on start
+    app = create_app(load_settings(environ={}, **values))
+    try:
+        client = app.test_client()
+        assert connect_google(client, ana, google).status_code == 200
+        copied = _copy(client, ana, demo_connection(client, ana)).get_json()
+        run = call(
+            client, "POST", "/reports/{report_id}/refresh", ana, report_id=copied["report"]["id"]
+        ).get_json()
+        finished = wait_for_run(client, ana, run["id"])
+        assert finished["status"] == "succeeded", finished
+        assert finished["location"].startswith("https://docs.google.com/spreadsheets/d/")
+        assert len(sheets.grid(copied["report"]["spreadsheet_id"], "Sync status")) > 1
+    finally:
+        runner.shutdown(app)
+        db.engine_for(app).dispose()
