@@ -4,7 +4,9 @@ Each check in :data:`QUALITY_CHECKS` is a pure, vectorised function of a
 :class:`~sheets_sync.dataset.Dataset` and the report's ``now``; it returns the offending rows with
 readable columns: ``id``, ``source``, ``name``, the fields the rule looks at, and ``problem``
 (one sentence per row). :func:`run_check` runs one check by id and :func:`quality_summary` counts
-the offending rows of every check. The exact rules are documented in ``docs/blending.md``.
+the offending rows of every check. Both keep each check's result in ``dataset.cache`` for the
+same ``now`` (a report's summary and its per-check blocks share one evaluation). The exact rules
+are documented in ``docs/blending.md``.
 """
 
 from __future__ import annotations

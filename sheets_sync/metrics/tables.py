@@ -7,7 +7,9 @@ The engine never groups on strings or joins per query. For each table it needs, 
   attributes joined in through ``owner_id`` / ``account_id``;
 - datetime columns as ``int64`` nanoseconds since the epoch (UTC), missing as ``NAT``;
 - any other column (custom fields included) factorised on first use, and the row masks of
-  metric ``where`` conditions.
+  metric ``where`` conditions;
+- id columns hashed once (:class:`KeyIndex`), so joins, the quality checks and raw-data name
+  lookups share one hash table per table and id column.
 
 ``region`` is the owner's region when the row has an owner whose region is known, otherwise the
 row's own region (leads, accounts) or its account's region (deals, activities, tickets).

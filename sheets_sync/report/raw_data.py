@@ -3,7 +3,8 @@
 Values stay typed (tz-aware datetimes are kept; the destination converts them to the report's
 time zone); categories become plain text; ``owner_name`` / ``account_name`` are looked up from
 the owners and accounts tables. Rows beyond the cap are cut and ``truncated_from`` records the
-full count.
+full count; the rows to show are picked first (a partial sort), so lookups and conversions cost
+the cap, not the table's size.
 """
 
 from __future__ import annotations
