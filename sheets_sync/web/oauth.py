@@ -80,7 +80,7 @@ def start(provider: str) -> WerkzeugResponse:
 
 
 @bp.get("/<provider>/callback")
-def callback(provider: str) -> tuple[str, int]:
+def callback(provider: str) -> tuple[str, int, dict[str, str]]:
     """Finish the authorisation: check the state, exchange the code, store the tokens."""
     session = db.session
     cookie = NONCE_COOKIE.format(provider=provider)
@@ -123,12 +123,12 @@ def callback(provider: str) -> tuple[str, int]:
 
 
 @bp.errorhandler(ServiceError)
-def _refused(err: ServiceError) -> tuple[str, int]:
+def _refused(err: ServiceError) -> tuple[str, int, dict[str, str]]:
     db.session.rollback()
     return _page("Not connected", str(err), err.status)
 
 
-def _page(title: str, message: str, status: int = 200) -> tuple[str, int]:
+def _page(title: str, message: str, status: int = 200) -> tuple[str, int, dict[str, str]]:
     body = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -136,4 +136,10 @@ def _page(title: str, message: str, status: int = 200) -> tuple[str, int]:
         f'<main><h1>{html.escape(title)}</h1><p role="status">{html.escape(message)}</p>'
         "</main></body></html>"
     )
-    return body, status
+    # The URL carries the authorization code: never cache the page or send it as a referrer.
+    headers = {
+        "Cache-Control": "no-store",
+        "Referrer-Policy": "no-referrer",
+        "Content-Security-Policy": "default-src 'none'",
+    }
+    return body, status, headers

@@ -61,6 +61,8 @@ def test_the_flow_stores_an_encrypted_refresh_token(
     page = client.get("/oauth/google/callback", query_string=answer)
     assert page.status_code == 200, _message(page)
     assert "Google is connected" in _message(page)
+    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Referrer-Policy"] == "no-referrer"
 
     exchange = next(form for path, form in google.requests if path == "/token")
     assert len(exchange["code_verifier"]) >= 43
