@@ -260,3 +260,21 @@ def test_pending_states_hold_no_usable_secret(
     assert answer["state"] not in stored
     assert verifier not in stored
     assert client.get_cookie("sheets_sync_oauth_google", path="/oauth/google/").value not in stored
+
+
+def test_a_refused_exchange_is_one_line_without_secrets(
+    app: Flask,
+    client: FlaskClient,
+    ana: dict[str, str],
+    google: GoogleOAuthEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.emulators.google_oauth import server
+
+    real_secret = server.CLIENT_SECRET
+    monkeypatch.setattr(server, "CLIENT_SECRET", "rotated-at-google")  # ours is now stale
+    page = connect_google(client, ana, google)
+    assert page.status_code == 400
+    assert "Google refused the authorisation (invalid_client)" in _message(page)
+    assert real_secret not in _message(page)
+    assert _stored_token(app) is None

@@ -263,7 +263,10 @@ def token_request(client: OAuthClient, form: Mapping[str, str], http: Any = None
     except ValueError:
         body = {}
     if response.status_code != 200 or not isinstance(body, dict) or "access_token" not in body:
-        reason = body.get("error") if isinstance(body, dict) else None
+        # Only the provider's short error code is shown: never its free text or our form.
+        reason = (
+            str(body.get("error"))[:64] if isinstance(body, dict) and body.get("error") else None
+        )
         raise OAuthError(
             f"{client.label} refused the authorisation ({reason or response.status_code}); "
             f"{RESTART}.",
