@@ -12,7 +12,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tests.browser.conftest import LiveServer, sync_api
+from tests.browser.conftest import sync_api
+from tests.browser.live_server import LiveServer
 
 expect = sync_api.expect
 SHELL = Path(__file__).resolve().parents[2] / "addon" / "Sidebar.html"

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import SIDEBAR_WIDTH, LiveServer, sync_api
+from tests.browser.conftest import SIDEBAR_WIDTH, sync_api
+from tests.browser.live_server import LiveServer
 from tests.web.helpers import FILE_MAPPING
 
 expect = sync_api.expect
