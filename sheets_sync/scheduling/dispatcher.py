@@ -17,12 +17,13 @@ One :func:`dispatch` call does three things, each in its own short transaction:
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, not_, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, bindparam, exists, not_, or_, select, text, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from sheets_sync.db.models import ACTIVE_RUN_STATUSES, Run, Schedule, new_id
@@ -37,6 +38,9 @@ BATCH = 500
 # A queued run handed over this long ago and still not started is handed over again (same task
 # name, so a task that does exist is not duplicated).
 REDELIVER_AFTER = timedelta(minutes=10)
+# The predicate of the active-run index, spelled literally: ON CONFLICT must match it, and an
+# expanding IN parameter cannot be sent as executemany.
+_ACTIVE = text("status IN ('queued', 'running')")
 INTERRUPTED_MESSAGE = (
     "The refresh stopped before it finished because the worker running it stopped; refresh again."
 )
@@ -101,55 +105,116 @@ def claim_due(factory: sessionmaker[Session], now: datetime, limit: int) -> list
         ).all()
         if not rows:
             return []
-        values = [
-            {
-                "id": new_id(),
-                "report_id": row.report_id,
-                "user_id": row.user_id,
-                "trigger": "schedule",
-                "status": "queued",
-                "created_at": now,
-                "progress_done": 0,
-                "row_counts": {},
-                "source_requests": 0,
-                "write_requests": 0,
-                "warnings": 0,
-                "attempts": 1,
-                "scheduled_for": row.next_run_at,
-                "task_name": task_name(row.report_id, row.next_run_at),
-                "enqueued_at": now,
-            }
-            for row in rows
-        ]
-        inserted = session.execute(_insert_idle(session, values)).all()
+        postgres = session.get_bind().dialect.name == "postgresql"
+        inserted = (_insert_runs_pg if postgres else _insert_runs)(session, rows, now)
         started = {report_id for report_id, _, _ in inserted}
+        # Schedules sharing a cadence share their next slot: compute it once per cadence.
+        next_slots: dict[Cadence, datetime] = {}
         advanced = [
-            {
-                "id": row.id,
-                "next_run_at": row_cadence(row).next_after(now),
-                "last_run_at": row.next_run_at,
-            }
+            (row.id, _next_slot(next_slots, row_cadence(row), now), row.next_run_at)
             for row in rows
             if row.report_id in started
         ]
         if advanced:
-            session.execute(update(Schedule), advanced)
+            (_advance_pg if postgres else _advance)(session, advanced)
     return [RefreshTask(run_id, name) for _, run_id, name in inserted]
 
 
-def _insert_idle(session: Session, values: list[dict[str, Any]]) -> Any:
-    # A click may have started a refresh since the SELECT: that report's row is skipped (its
-    # schedule stays due) instead of failing the whole batch on the active-run index.
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(Run)
-        .values(values)
-        .on_conflict_do_nothing(
-            index_elements=[Run.report_id], index_where=Run.status.in_(ACTIVE_RUN_STATUSES)
-        )
+# A click may have started a refresh since the SELECT: such a report's row is skipped by
+# ON CONFLICT (its schedule stays due) instead of failing the whole batch on the active-run index.
+_PG_INSERT = text(
+    """
+    INSERT INTO runs (id, report_id, user_id, trigger, status, created_at, progress_done,
+        row_counts, source_requests, write_requests, warnings, attempts, scheduled_for,
+        task_name, enqueued_at)
+    SELECT v.id, v.report_id, v.user_id, 'schedule', 'queued', :now, 0, '{}', 0, 0, 0, 1,
+        v.slot, v.task_name, :now
+    FROM unnest(CAST(:ids AS varchar[]), CAST(:report_ids AS varchar[]),
+        CAST(:user_ids AS varchar[]), CAST(:slots AS timestamptz[]),
+        CAST(:names AS varchar[])) AS v(id, report_id, user_id, slot, task_name)
+    ON CONFLICT (report_id) WHERE status IN ('queued', 'running') DO NOTHING
+    RETURNING report_id, id, task_name
+    """
+)
+_PG_ADVANCE = text(
+    """
+    UPDATE schedules AS s SET next_run_at = v.next_at, last_run_at = v.last_at
+    FROM unnest(CAST(:ids AS varchar[]), CAST(:next_at AS timestamptz[]),
+        CAST(:last_at AS timestamptz[])) AS v(id, next_at, last_at)
+    WHERE s.id = v.id
+    """
+)
+
+Claimed = list[tuple[str, str, str]]
+Advanced = list[tuple[str, datetime, datetime]]
+
+
+def _insert_runs_pg(session: Session, rows: Sequence[Any], now: datetime) -> Claimed:
+    # PostgreSQL: one short statement with one array per column, whatever the batch size
+    # (a multi-row VALUES list costs more to build and parse than the insert itself).
+    result = session.execute(
+        _PG_INSERT,
+        {
+            "now": now,
+            "ids": [new_id() for _ in rows],
+            "report_ids": [row.report_id for row in rows],
+            "user_ids": [row.user_id for row in rows],
+            "slots": [row.next_run_at for row in rows],
+            "names": [task_name(row.report_id, row.next_run_at) for row in rows],
+        },
+    )
+    return [(r[0], r[1], r[2]) for r in result]
+
+
+def _insert_runs(session: Session, rows: Sequence[Any], now: datetime) -> Claimed:
+    values = [
+        {
+            "id": new_id(),
+            "report_id": row.report_id,
+            "user_id": row.user_id,
+            "trigger": "schedule",
+            "status": "queued",
+            "created_at": now,
+            "progress_done": 0,
+            "row_counts": {},
+            "source_requests": 0,
+            "write_requests": 0,
+            "warnings": 0,
+            "attempts": 1,
+            "scheduled_for": row.next_run_at,
+            "task_name": task_name(row.report_id, row.next_run_at),
+            "enqueued_at": now,
+        }
+        for row in rows
+    ]
+    statement = (
+        sqlite.insert(Run)
+        .on_conflict_do_nothing(index_elements=[Run.report_id], index_where=_ACTIVE)
         .returning(Run.report_id, Run.id, Run.task_name)
     )
+    result = session.connection().execute(statement, values)
+    return [(r[0], r[1], r[2]) for r in result]
+
+
+def _advance_pg(session: Session, advanced: Advanced) -> None:
+    ids, next_at, last_at = (list(column) for column in zip(*advanced, strict=True))
+    session.execute(_PG_ADVANCE, {"ids": ids, "next_at": next_at, "last_at": last_at})
+
+
+def _advance(session: Session, advanced: Advanced) -> None:
+    table = Schedule.__table__
+    session.connection().execute(
+        update(table)
+        .where(table.c.id == bindparam("schedule_id"))
+        .values(next_run_at=bindparam("next_at"), last_run_at=bindparam("last_at")),
+        [{"schedule_id": i, "next_at": n, "last_at": last} for i, n, last in advanced],
+    )
+
+
+def _next_slot(known: dict[Cadence, datetime], cadence: Cadence, now: datetime) -> datetime:
+    if cadence not in known:
+        known[cadence] = cadence.next_after(now)
+    return known[cadence]
 
 
 def row_cadence(row: Any) -> Cadence:
