@@ -193,7 +193,7 @@ def _insert_runs(session: Session, rows: Sequence[Any], now: datetime) -> Claime
         .returning(Run.report_id, Run.id, Run.task_name)
     )
     result = session.connection().execute(statement, values)
-    return [(r[0], r[1], r[2]) for r in result]
+    return [(str(r[0]), str(r[1]), str(r[2])) for r in result]
 
 
 def _advance_pg(session: Session, advanced: Advanced) -> None:
@@ -202,10 +202,9 @@ def _advance_pg(session: Session, advanced: Advanced) -> None:
 
 
 def _advance(session: Session, advanced: Advanced) -> None:
-    table = Schedule.__table__
     session.connection().execute(
-        update(table)
-        .where(table.c.id == bindparam("schedule_id"))
+        update(Schedule)
+        .where(Schedule.id == bindparam("schedule_id"))
         .values(next_run_at=bindparam("next_at"), last_run_at=bindparam("last_at")),
         [{"schedule_id": i, "next_at": n, "last_at": last} for i, n, last in advanced],
     )
