@@ -787,8 +787,17 @@
     return STEPS[step] || step;
   }
 
+  /* Rewrites the live region only when its words change: screen readers announce every
+     rewrite, and a poll that brings no news must stay silent. */
   function setStatus(text, progress) {
     var box = $("run-status");
+    var current = box.querySelector("progress");
+    if (progress && current && box.dataset.text === text) {
+      current.max = progress.max;
+      if (progress.hasAttribute("value")) { current.value = progress.value; }
+      return;
+    }
+    box.dataset.text = text || "";
     clear(box);
     if (text) { box.appendChild(el("span", text)); }
     if (progress) { box.appendChild(progress); }
