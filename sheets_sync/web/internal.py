@@ -1,11 +1,7 @@
-"""Cron and task handlers blueprint, mounted at ``/internal``.
+"""Internal endpoints blueprint, mounted at ``/internal``: the health check.
 
-Only the health check exists so far. The scheduler's dispatch endpoint (called by App Engine
-cron, accepted only with the ``X-Appengine-Cron`` header that App Engine strips from outside
-requests) and the refresh task handler (accepted only with Cloud Tasks' ``X-CloudTasks-*``
-headers) will be added here; the task handler calls
-:func:`sheets_sync.web.services.runs.execute_run` with the run id, exactly as the local thread
-pool does.
+The scheduler's cron dispatch endpoint and Cloud Tasks refresh handler share the ``/internal``
+prefix in their own blueprint, :mod:`sheets_sync.web.scheduling`.
 """
 
 from __future__ import annotations
