@@ -29,6 +29,9 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 SIDEBAR_WIDTH = 300
+# Generous waits: CI is a loaded 2-core machine, and a wait ends as soon as its condition holds.
+WAIT_MS = 30_000
+sync_api.expect.set_options(timeout=WAIT_MS)
 
 
 @pytest.fixture(scope="session")
@@ -60,8 +63,9 @@ def browser_context(chromium_path: Path, tmp_path: Path) -> Iterator[Any]:
             args=CHROMIUM_ARGS,
             headless=True,
             viewport={"width": SIDEBAR_WIDTH, "height": 900},
+            timeout=4 * WAIT_MS,
         )
-        context.set_default_timeout(30_000)
+        context.set_default_timeout(WAIT_MS)
         try:
             yield context
         finally:

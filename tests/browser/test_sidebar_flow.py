@@ -40,6 +40,8 @@ def test_pick_connect_copy_refresh_schedule(
     page = open_sidebar(browser_context, live_server, f"token={token}")
     console_errors: list[str] = []
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
 
     expect(page.get_by_text("Signed in as ana@example.com")).to_be_visible()
     # The token left the address bar as soon as the page read it.
@@ -119,6 +121,9 @@ def test_pick_connect_copy_refresh_schedule(
         expect(page.get_by_role("button", name="Save schedule")).to_be_disabled()
     page.screenshot(path=str(artifacts / "5-schedule.png"), full_page=True)
     assert console_errors == []
+    # The token travelled in headers only: no URL the server saw (and logged) carries it.
+    assert len(requested) > 10
+    assert not any(token in url for url in requested)
 
 
 def test_failed_refresh_shows_an_error_a_user_understands(
