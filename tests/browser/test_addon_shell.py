@@ -8,6 +8,7 @@ reached under an ``https://`` name through Playwright's request routing.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -21,22 +22,26 @@ SHELL_ORIGIN = "https://n-abc123-0lu-script.googleusercontent.com"
 BACKEND = "https://sheets-sync.test"
 # Stands in for the google.script.run bridge Apps Script puts in the page.
 STUB = """<script>
+var sessions = %(tokens)s;
 window.google = {script: {run: {
   withSuccessHandler: function (fn) { this._ok = fn; return this; },
   withFailureHandler: function (fn) { return this; },
   getSidebarSession: function () {
     var ok = this._ok;
-    setTimeout(function () { ok({token: %(token)r, spreadsheetId: "sheet-42"}); }, 0);
+    var token = sessions.length > 1 ? sessions.shift() : sessions[0];
+    setTimeout(function () { ok({token: token, spreadsheetId: "sheet-42"}); }, 0);
   }
 }}};
 </script>
 """
 
 
-def shell_html(token: str, view: str) -> str:
+def shell_html(token: str, view: str, *earlier_tokens: str) -> str:
+    """Sidebar.html as Apps Script would serve it; the stub hands out ``earlier_tokens`` first."""
     html = SHELL.read_text(encoding="utf-8")
     html = html.replace("<?= backendUrl ?>", BACKEND).replace("<?= view ?>", view)
-    return html.replace("<script>", STUB % {"token": token} + "<script>", 1)
+    stub = STUB % {"tokens": json.dumps([*earlier_tokens, token])}
+    return html.replace("<script>", stub + "<script>", 1)
 
 
 def serve(context: Any, origin: str, html: str, server: LiveServer) -> None:
@@ -78,3 +83,20 @@ def test_another_site_cannot_frame_the_sidebar(
     expect(page.locator("#shell-status")).to_have_text("Opening sheets-sync...")
     frame = page.frame(url=re.compile(r"/ui/"))
     assert frame is None or frame.locator("#who").count() == 0
+
+
+def test_sidebar_asks_the_shell_again_when_the_token_is_refused(
+    live_server: LiveServer, browser_context: Any
+) -> None:
+    # Identity tokens expire after an hour; the page asks the shell for a fresh one and retries.
+    token = live_server.dev_token("shell@example.com")
+    html = shell_html(token, "", "dev.expired-or-forged")
+    serve(browser_context, SHELL_ORIGIN, html, live_server)
+    page = browser_context.new_page()
+    answers: list[int] = []
+    page.on("response", lambda r: answers.append(r.status) if r.url.endswith("/api/me") else None)
+    page.goto(f"{SHELL_ORIGIN}/userCodeAppPanel")
+    sidebar = page.frame_locator("#sheets-sync-ui")
+    expect(sidebar.get_by_text("Signed in as shell@example.com")).to_be_visible()
+    assert answers == [401, 200]
+    expect(sidebar.locator("#notice")).to_be_hidden()
