@@ -705,8 +705,9 @@
     stopPolling();
     state.reportId = id;
     var report = state.reports.filter(function (r) { return r.id === id; })[0];
-    var template = report.template_id.replace(/_/g, " ");
-    $("report-meta").textContent = "Template " + template + " · spreadsheet " +
+    var known = state.templates.filter(function (t) { return t.id === report.template_id; })[0];
+    var template = known ? known.name : report.template_id.replace(/_/g, " ");
+    $("report-meta").textContent = "Template: " + template + " · spreadsheet " +
       report.spreadsheet_id;
     $("run-status").textContent = "";
     show($("run-error"), false);
@@ -988,7 +989,7 @@
     onFrequencyChange();
     $("schedule-pause").textContent = schedule.paused ? "Resume" : "Pause";
     var text = schedule.paused ?
-      "Paused" + (schedule.paused_reason ? ": " + schedule.paused_reason : ".") :
+      (schedule.paused_reason || "Paused.") :
       "Next refresh: " + (schedule.next_run_at ? when(schedule.next_run_at) : "soon") + ".";
     stateText.textContent = text;
   }
