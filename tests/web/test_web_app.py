@@ -21,7 +21,13 @@ from tests.web.helpers import call, demo_connection, report
 def test_one_blueprint_per_surface(app: Flask) -> None:
     assert {"api", "oauth", "internal", "ui"} <= set(app.blueprints)
     prefixes = {bp.name: bp.url_prefix for bp in app.blueprints.values()}
-    assert prefixes == {"api": "/api", "oauth": "/oauth", "internal": "/internal", "ui": "/ui"}
+    assert prefixes == {
+        "api": "/api",
+        "oauth": "/oauth",
+        "internal": "/internal",
+        "scheduling": "/internal",  # cron and task handlers, beside the health check
+        "ui": "/ui",
+    }
 
 
 def test_local_app_migrates_its_database(app: Flask) -> None:
