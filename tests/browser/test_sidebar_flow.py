@@ -120,7 +120,24 @@ def test_pick_connect_copy_refresh_schedule(
         expect(page.locator("#schedule-unavailable")).to_be_visible()
         expect(page.get_by_role("button", name="Save schedule")).to_be_disabled()
     page.screenshot(path=str(artifacts / "5-schedule.png"), full_page=True)
-    assert console_errors == []
+
+    # A connection a report reads cannot be removed; deleting the report (two clicks) frees it.
+    page.get_by_role("button", name=re.compile("^Test Demo data")).click()
+    expect(page.locator("#connect-result")).to_have_class("ok")
+    page.get_by_role("button", name=re.compile("^Remove Demo data")).click()
+    expect(page.locator("#connect-result")).to_contain_text("used by 'Board pack'")
+    delete = page.locator("#delete-report")
+    delete.click()
+    expect(delete).to_have_text(re.compile("Click again"))
+    expect(page.locator("#report-panel")).to_be_visible()
+    delete.click()
+    expect(page.locator("#report-empty")).to_be_visible()
+    expect(page.locator("#report-heading")).to_be_focused()
+    page.get_by_role("button", name=re.compile("^Remove Demo data")).click()
+    expect(page.locator("#connect-result")).to_have_text("Removed Demo data (a made-up company).")
+    expect(page.locator("#connection-empty")).to_be_visible()
+    # Chromium logs the deliberate 409 of the refused removal; nothing else went wrong.
+    assert len(console_errors) == 1 and "409" in console_errors[0], console_errors
     # The token travelled in headers only: no URL the server saw (and logged) carries it.
     assert len(requested) > 10
     assert not any(token in url for url in requested)

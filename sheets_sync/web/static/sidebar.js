@@ -115,6 +115,8 @@
     connections: "GET /connections",
     createConnection: "POST /connections",
     testConnection: "POST /connections/{connection_id}/test",
+    deleteConnection: "DELETE /connections/{connection_id}",
+    deleteReport: "DELETE /reports/{report_id}",
     authorize: "POST /oauth/{provider}/authorize",
     uploads: "GET /uploads",
     upload: "POST /uploads",
@@ -342,10 +344,11 @@
     var list = $("connection-list");
     var checked = chosenConnectionIds();
     if (checkId) { checked.push(checkId); }
-    Array.prototype.slice.call(list.querySelectorAll("label")).forEach(function (node) {
-      list.removeChild(node);
+    Array.prototype.slice.call(list.querySelectorAll(".connection-row")).forEach(function (n) {
+      list.removeChild(n);
     });
     state.connections.forEach(function (c) {
+      var row = el("div", null, "connection-row");
       var label = el("label");
       var box = el("input");
       box.type = "checkbox";
@@ -355,10 +358,63 @@
       box.addEventListener("change", prepareCopyForm);
       label.appendChild(box);
       label.appendChild(el("span", c.label + " (" + c.type + ", " + c.name + ")"));
-      list.appendChild(label);
+      row.appendChild(label);
+      row.appendChild(connectionActions(c));
+      list.appendChild(row);
     });
     show($("connection-empty"), state.connections.length === 0);
     prepareCopyForm();
+  }
+
+  function smallButton(text, name, onClick) {
+    var button = el("button", text, "small");
+    button.type = "button";
+    button.setAttribute("aria-label", text + " " + name);
+    button.addEventListener("click", onClick);
+    return button;
+  }
+
+  /* Test, sign in again (vendors with a sign-in), remove: results go to the status line. */
+  function connectionActions(c) {
+    var actions = el("div", null, "row-actions");
+    var result = $("connect-result");
+    actions.appendChild(smallButton("Test", c.label, function () {
+      clear(result);
+      result.className = "hint";
+      result.textContent = "Testing " + c.label + "…";
+      call("testConnection", { connection_id: c.id }).then(function (check) {
+        result.className = check.ok ? "ok" : "failed";
+        result.textContent = c.label + ": " + check.message;
+      }).catch(function (err) {
+        result.className = "failed";
+        result.textContent = err.message;
+      });
+    }));
+    if (c.type === "salesforce" || c.type === "hubspot") {
+      actions.appendChild(smallButton("Sign in again", c.label, function () {
+        clear(result);
+        call("authorize", { provider: c.type }, { connection_id: c.id }).then(function (link) {
+          state.awaitingSignIn = true;
+          signInLink(result, link.authorization_url, "Sign in to " + c.label + " again");
+        }).catch(function (err) {
+          result.className = "failed";
+          result.textContent = err.message;
+        });
+      }));
+    }
+    actions.appendChild(smallButton("Remove", c.label, function () {
+      call("deleteConnection", { connection_id: c.id }).then(function () {
+        state.connections = state.connections.filter(function (x) { return x.id !== c.id; });
+        renderConnections();
+        result.className = "ok";
+        result.textContent = "Removed " + c.label + ".";
+        $("connect-heading").focus();
+      }).catch(function (err) {
+        result.className = "failed";
+        result.textContent = err.message;
+      });
+    }));
+    return actions;
   }
 
   function chosenConnectionIds() {
@@ -712,6 +768,29 @@
     $("run-status").textContent = "";
     show($("run-error"), false);
     return Promise.all([loadHistory(true), loadSchedule()]);
+  }
+
+  /* Deleting asks for a second click: sidebars cannot show confirm() dialogs. */
+  function onDeleteReport() {
+    var button = $("delete-report");
+    var report = state.reports.filter(function (r) { return r.id === state.reportId; })[0];
+    if (!report) { return; }
+    if (button.dataset.armed !== state.reportId) {
+      button.dataset.armed = state.reportId;
+      button.textContent = "Delete " + report.title + " and its history? Click again";
+      return;
+    }
+    delete button.dataset.armed;
+    button.textContent = "Delete this report";
+    stopPolling();
+    call("deleteReport", { report_id: report.id }).then(function () {
+      $("copy-result").textContent = "";
+      state.reportId = null;
+      return loadReports().then(function () {
+        $("run-status").textContent = "Deleted " + report.title + "; the spreadsheet stays.";
+        $("report-heading").focus();
+      });
+    }).catch(function (err) { showRunError(err.code, err.message); });
   }
 
   function onRefresh() {
@@ -1079,6 +1158,11 @@
       selectReport($("report-select").value);
     });
     $("refresh-button").addEventListener("click", onRefresh);
+    $("delete-report").addEventListener("click", onDeleteReport);
+    $("delete-report").addEventListener("blur", function () {
+      delete $("delete-report").dataset.armed;
+      $("delete-report").textContent = "Delete this report";
+    });
     Array.prototype.slice.call(document.querySelectorAll("input[name=frequency]"))
       .forEach(function (radio) { radio.addEventListener("change", onFrequencyChange); });
     $("schedule-form").addEventListener("submit", onScheduleSave);
