@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
+from google.oauth2.credentials import Credentials
 
 from sheets_sync.destinations.gsheets import (
+    GoogleSheetsDestination,
     GoogleSheetsSettings,
     QuotaLimiters,
     RateLimiter,
@@ -20,6 +22,8 @@ from sheets_sync.destinations.gsheets import (
 )
 from sheets_sync.destinations.gsheets.retry import is_retriable_status, retry_after_seconds
 from sheets_sync.errors import ConfigError
+from tests.destinations.gsheets.workbooks import workbook
+from tests.emulators.sheets import SheetsEmulator
 
 
 class FakeClock:
@@ -129,3 +133,24 @@ def test_credential_errors_name_the_problem_without_secrets(tmp_path: Path) -> N
     assert "s3cr3t" not in str(err.value)
     with pytest.raises(ConfigError, match="service_account"):
         load_credentials({"type": "other"})
+
+
+def test_a_staged_refresh_waits_for_the_users_write_quota(
+    emulator: SheetsEmulator, credentials: Credentials
+) -> None:
+    clock = FakeClock()
+    limiters = QuotaLimiters(user_limit=2, project_limit=300, clock=clock, sleep=clock.sleep)
+    settings = GoogleSheetsSettings(
+        sheets_endpoint=emulator.sheets_endpoint,
+        drive_endpoint=emulator.drive_endpoint,
+        payload_limit=10_000,
+        user_key="ana@example.com",
+    )
+    dest = GoogleSheetsDestination(credentials=credentials, settings=settings, limiters=limiters)
+    result = dest.write(workbook(120))
+    writes = len([r for r in emulator.api_requests() if r.method != "GET"])
+    assert writes == result.requests >= 4
+    # Two writes per 60 s window: each pair of writes after the first waited for a new window.
+    windows = (writes + 1) // 2
+    assert len(clock.sleeps) == windows - 1 and clock.now == pytest.approx(60.0 * (windows - 1))
+    assert limiters.user("ana@example.com").waited_seconds == pytest.approx(sum(clock.sleeps))
