@@ -5,12 +5,14 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select, update
 
-from sheets_sync.db.models import Run
+from sheets_sync.db.models import Run, Schedule
 from sheets_sync.db.types import utcnow
 from sheets_sync.scheduling.dispatcher import REDELIVER_AFTER, dispatch
 from sheets_sync.scheduling.execution import pause_schedule
@@ -159,3 +161,35 @@ def test_an_unavailable_queue_leaves_runs_for_the_next_dispatch(
     assert emulator.tasks(QUEUE) == []
     assert dispatch(factory, enqueuer).enqueued == 2
     assert len(emulator.tasks(QUEUE)) == 2
+
+
+def _set_cadence(factory: Any, report_id: str, zone: str, at: str, due: datetime) -> None:
+    with factory() as session, session.begin():
+        schedule = session.scalar(select(Schedule).where(Schedule.report_id == report_id))
+        schedule.timezone, schedule.time_of_day, schedule.next_run_at = zone, at, due
+
+
+def _finish_runs(factory: Any) -> None:
+    with factory() as session, session.begin():
+        session.execute(update(Run).values(status="succeeded"))
+
+
+def test_dispatch_runs_once_on_fall_back_and_spring_forward_days(app: Flask) -> None:
+    factory = db.factory_for(app)
+    new_york, paris = seed_due_schedules(factory, 2)
+    # New York, 1 November 2026: 01:30 happens at 05:30 UTC (EDT) and again at 06:30 UTC (EST).
+    first_0130 = datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
+    _set_cadence(factory, new_york, "America/New_York", "01:30", first_0130)
+    # Paris, 29 March 2026: 02:30 does not exist; the run is at 03:00 CEST (01:00 UTC).
+    _set_cadence(factory, paris, "Europe/Paris", "02:30", datetime(2026, 3, 29, 1, 0, tzinfo=UTC))
+    spring = datetime(2026, 3, 29, 1, 0, 30, tzinfo=UTC)
+    assert dispatch(factory, NullEnqueuer(), now=spring).claimed == 1
+    assert schedule_of(factory, paris).next_run_at == datetime(2026, 3, 30, 0, 30, tzinfo=UTC)
+    _finish_runs(factory)
+    # New York's first 01:30, and Paris once for all the months it missed.
+    assert dispatch(factory, NullEnqueuer(), now=first_0130 + timedelta(minutes=1)).claimed == 2
+    _finish_runs(factory)
+    second_0130 = datetime(2026, 11, 1, 6, 31, tzinfo=UTC)
+    assert dispatch(factory, NullEnqueuer(), now=second_0130).claimed == 0
+    assert schedule_of(factory, new_york).next_run_at == datetime(2026, 11, 2, 6, 30, tzinfo=UTC)
+    assert schedule_of(factory, new_york).last_run_at == first_0130
