@@ -65,6 +65,14 @@ class TabTarget:
             cols = max(cols, self.existing.cols)
         return rows, cols, min(max(self.grid.n_cols, previous), cols)
 
+    def has_user_columns(self) -> bool:
+        """Whether a user added columns to the right of the managed table."""
+        if self.existing is None:
+            return False
+        managed = self.existing.managed
+        previous = managed.cols if managed is not None and managed.cols else self.existing.cols
+        return self.existing.cols > previous
+
 
 def theme_request(theme: Theme) -> Request:
     """``updateSpreadsheetProperties`` setting the spreadsheet theme's font and colours."""
@@ -149,6 +157,7 @@ def tab_requests(target: TabTarget, theme: Theme, existing_rules: int) -> list[R
     if target.existing is None:
         requests.append(add_sheet(sid, target.title, target.index, rows, cols, frozen))
     else:
+        requests.extend(_grow_inside(target, rows, cols))
         requests.append(
             {
                 "updateSheetProperties": {
@@ -196,6 +205,30 @@ def tab_requests(target: TabTarget, theme: Theme, existing_rules: int) -> list[R
         requests.append(update_tab_metadata(target.existing.metadata_id, info))
     else:
         requests.append(tab_metadata(sid, target.metadata_id, info))
+    return requests
+
+
+def _grow_inside(target: TabTarget, rows: int, cols: int) -> list[Request]:
+    """``insertDimension`` requests that add the new rows/columns before the last existing one.
+
+    Sheets widens a range (a user's filter, filter view or pivot source, a ``SUM(A2:A100)``)
+    when rows are inserted strictly inside it, but not when the grid merely grows past its end.
+    Inserting before the last row or column makes every range that reached the end of the tab
+    keep reaching it. Skipped when the user added columns, whose last-row cells would move.
+    """
+    existing = target.existing
+    if existing is None or target.has_user_columns():
+        return []
+    requests: list[Request] = []
+    for dimension, old, new in (("ROWS", existing.rows, rows), ("COLUMNS", existing.cols, cols)):
+        if old >= 2 and new > old:
+            span = {
+                "sheetId": target.sheet_id,
+                "dimension": dimension,
+                "startIndex": old - 1,
+                "endIndex": new - 1,
+            }
+            requests.append({"insertDimension": {"range": span, "inheritFromBefore": True}})
     return requests
 
 

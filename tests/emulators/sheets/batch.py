@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from tests.emulators.sheets import user_objects
 from tests.emulators.sheets.formulas import rename_references
 from tests.emulators.sheets.model import MAX_CELL_CHARS, ApiError, Book, Cell, Sheet, bad
 
@@ -23,6 +24,7 @@ CELL_FIELDS = {
     "hyperlink",
     "textFormatRuns",
     "dataValidation",
+    "pivotTable",
 }
 DEFAULT_ROWS, DEFAULT_COLS = 1000, 26
 
@@ -147,6 +149,7 @@ def update_cells(book: Book, req: dict[str, Any]) -> dict[str, Any]:
             key = (r0 + dr, c0 + dc)
             covered.add(key)
             _put(sheet, key, cell, str(fields))
+    user_objects.check_pivot_sources(book, sheet, sorted(covered))
     if "range" in req:
         # Cells of the range the rows do not cover are cleared for the masked fields.
         stale = [k for k in sheet.cells if r0 <= k[0] < r1 and c0 <= k[1] < c1 and k not in covered]
@@ -239,6 +242,7 @@ def _check_frozen(grid: dict[str, Any]) -> None:
 def delete_sheet(book: Book, req: dict[str, Any]) -> dict[str, Any]:
     sheet = book.sheet(req.get("sheetId"))
     book.sheets.remove(sheet)
+    user_objects.sheet_deleted(book, sheet.sheet_id)
     if not any(not s.properties.get("hidden") for s in book.sheets):
         raise bad("You can't remove all the visible sheets in a document.")
     book.reindex()
@@ -249,6 +253,7 @@ def update_sheet_properties(book: Book, req: dict[str, Any]) -> dict[str, Any]:
     props = req.get("properties", {})
     sheet = book.sheet(props.get("sheetId"))
     old_title = sheet.title
+    old_rows, old_cols = sheet.rows, sheet.cols
     apply_mask(sheet.properties, props, req.get("fields"))
     sheet.properties["sheetId"] = sheet.sheet_id
     if sheet.title != old_title:
@@ -261,6 +266,7 @@ def update_sheet_properties(book: Book, req: dict[str, Any]) -> dict[str, Any]:
     _check_frozen(sheet.properties["gridProperties"])
     if not any(not s.properties.get("hidden") for s in book.sheets):
         raise bad("You can't hide all the sheets in a document.")
+    user_objects.resized(book, sheet, old_rows, old_cols)
     sheet.trim_to_grid()
     return {}
 
@@ -294,6 +300,30 @@ def delete_dimension(book: Book, req: dict[str, Any]) -> dict[str, Any]:
         moved[(r, c)] = cell
     sheet.cells = moved
     sheet.properties["gridProperties"][key] -= count
+    user_objects.adjust(book, sheet.sheet_id, str(rng.get("dimension")), start, count, False)
+    return {}
+
+
+def insert_dimension(book: Book, req: dict[str, Any]) -> dict[str, Any]:
+    """Insert rows/columns before ``startIndex``; cells at or after it move on."""
+    rng = req["range"]
+    sheet = book.sheet(rng.get("sheetId"))
+    start, end = int(rng.get("startIndex", 0)), int(rng["endIndex"])
+    rows = rng.get("dimension") == "ROWS"
+    axis, key = (0, "rowCount") if rows else (1, "columnCount")
+    if not 0 <= start < end or start > sheet.properties["gridProperties"][key]:
+        raise bad(f"Invalid requests: insertDimension: range {start}:{end} is invalid")
+    if req.get("inheritFromBefore") and start == 0:
+        raise bad("Invalid requests: insertDimension: cannot inherit from before index 0")
+    count = end - start
+    moved: dict[tuple[int, int], Cell] = {}
+    for (r, c), cell in sheet.cells.items():
+        if (r, c)[axis] >= start:
+            r, c = (r + count, c) if rows else (r, c + count)
+        moved[(r, c)] = cell
+    sheet.cells = moved
+    sheet.properties["gridProperties"][key] += count
+    user_objects.adjust(book, sheet.sheet_id, str(rng.get("dimension")), start, count, True)
     return {}
 
 
@@ -459,6 +489,11 @@ HANDLERS: dict[str, Callable[[Book, dict[str, Any]], dict[str, Any]]] = {
     "copyPaste": copy_paste,
     "appendDimension": append_dimension,
     "deleteDimension": delete_dimension,
+    "insertDimension": insert_dimension,
+    "setBasicFilter": user_objects.set_basic_filter,
+    "clearBasicFilter": user_objects.clear_basic_filter,
+    "addFilterView": user_objects.add_filter_view,
+    "deleteFilterView": user_objects.delete_filter_view,
     "addChart": add_chart,
     "updateChartSpec": update_chart_spec,
     "deleteEmbeddedObject": delete_embedded_object,

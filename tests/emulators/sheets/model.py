@@ -62,6 +62,8 @@ class Sheet:
     conditional_formats: list[dict[str, Any]] = field(default_factory=list)
     developer_metadata: list[dict[str, Any]] = field(default_factory=list)
     merges: list[dict[str, Any]] = field(default_factory=list)
+    basic_filter: dict[str, Any] | None = None
+    filter_views: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def sheet_id(self) -> int:
@@ -88,6 +90,8 @@ class Sheet:
             copy.deepcopy(self.conditional_formats),
             copy.deepcopy(self.developer_metadata),
             copy.deepcopy(self.merges),
+            copy.deepcopy(self.basic_filter),
+            copy.deepcopy(self.filter_views),
         )
 
     def trim_to_grid(self) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from tests.emulators.sheets.formulas import effective_value
 from tests.emulators.sheets.model import Book, Sheet, a1, quote_title
+from tests.emulators.sheets.user_objects import sheet_json as user_objects_json
 
 FieldTree = dict[str, Any]
 
@@ -91,6 +92,7 @@ def sheet_json(book: Book, sheet: Sheet, grid: bool) -> dict[str, Any]:
         out["charts"] = copy.deepcopy(sheet.charts)
     if sheet.developer_metadata:
         out["developerMetadata"] = copy.deepcopy(sheet.developer_metadata)
+    out.update(user_objects_json(sheet))
     if grid:
         rows = max((r for r, _ in sheet.cells), default=-1) + 1
         row_data = []
