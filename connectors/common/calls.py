@@ -12,7 +12,6 @@ translate.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -20,7 +19,7 @@ from typing import TypeVar
 import tenacity
 
 from connectors.common.errors import QuotaExceededError, RetriesExhaustedError
-from connectors.common.http import RequestStats, RetryPolicy
+from connectors.common.http import RequestStats, RetryPolicy, backoff_delay
 
 T = TypeVar("T")
 
@@ -38,14 +37,6 @@ class _Again(Exception):
     def __init__(self, verdict: Transient) -> None:
         super().__init__(verdict.reason)
         self.verdict = verdict
-
-
-def backoff_delay(policy: RetryPolicy, attempt: int, retry_after: float | None) -> float:
-    """Retry-After (plus a little jitter) when given, else capped exponential with jitter."""
-    jitter = random.uniform(0, policy.base_delay)
-    if retry_after is not None:
-        return retry_after + jitter / 10
-    return min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1) + jitter)
 
 
 def call_with_retries(

@@ -79,6 +79,14 @@ class RetryPolicy:
     sleep: Callable[[float], None] = time.sleep
 
 
+def backoff_delay(policy: RetryPolicy, attempt: int, retry_after: float | None) -> float:
+    """Retry-After (plus a little jitter) when given, else capped exponential with jitter."""
+    jitter = random.uniform(0, policy.base_delay)
+    if retry_after is not None:
+        return retry_after + jitter / 10
+    return min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1) + jitter)
+
+
 class RetryOptions(Protocol):
     """The retry options every HTTP source accepts (see each source's settings)."""
 
@@ -213,14 +221,10 @@ class ApiSession(requests.Session):
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
         """Retry-After when given (plus a little jitter), else capped exponential with jitter."""
-        policy = self.policy
         outcome = state.outcome
         err = outcome.exception() if outcome is not None else None
-        jitter = random.uniform(0, policy.base_delay)
-        if isinstance(err, _Retryable) and err.retry_after is not None:
-            return err.retry_after + jitter / 10
-        backoff = policy.base_delay * 2 ** (state.attempt_number - 1)
-        return min(policy.max_delay, backoff + jitter)
+        retry_after = err.retry_after if isinstance(err, _Retryable) else None
+        return backoff_delay(self.policy, state.attempt_number, retry_after)
 
     def _sleep(self, seconds: float) -> None:
         self.stats.retries += 1
