@@ -199,3 +199,28 @@ def test_deleting_the_source_tab_shows_ref_in_the_pivot_and_drops_its_filters(
     cell = pivot_tab["data"][0]["rowData"][0]["values"][0]
     assert cell["effectiveValue"]["errorValue"]["type"] == "REF"
     assert not any("basicFilter" in s or "filterViews" in s for s in meta["sheets"])
+
+
+def test_formulas_reaching_the_last_row_follow_it_and_others_stay(
+    emulator: SheetsEmulator, make_destination: Make, credentials: Credentials
+) -> None:
+    dest = make_destination()
+    dest.write(workbook(5))
+    sid = str(dest.spreadsheet_id)
+    notes = user_client(emulator, credentials).open_by_key(sid).add_worksheet("Notes", 5, 3)
+    # Row 6 is the last deal; row 3 the second; the string literal is not a reference.
+    notes.update(
+        [["='Raw deals'!A6", "='Raw deals'!A3", "=CONCAT(\"A6\", 'Raw deals'!$B$6:C6)"]],
+        "A1:C1",
+        raw=False,
+    )
+
+    dest.write(workbook(8, tag="v2"))
+
+    assert emulator.grid(sid, "Notes")[0] == [
+        "='Raw deals'!A9",
+        "='Raw deals'!A3",
+        "=CONCAT(\"A6\", 'Raw deals'!$B$9:C9)",
+    ]
+    assert notes.acell("A1").value == "sfdc:v2-7"  # still the last deal
+    assert notes.acell("B1").value == "sfdc:v2-1"

@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 
 from tests.emulators.sheets import user_objects
-from tests.emulators.sheets.formulas import rename_references
+from tests.emulators.sheets.formulas import rename_references, shift_references
 from tests.emulators.sheets.model import MAX_CELL_CHARS, ApiError, Book, Cell, Sheet, bad
 
 CELL_FIELDS = {
@@ -323,6 +323,7 @@ def insert_dimension(book: Book, req: dict[str, Any]) -> dict[str, Any]:
         moved[(r, c)] = cell
     sheet.cells = moved
     sheet.properties["gridProperties"][key] += count
+    shift_references(book, sheet, rows, start, count)
     user_objects.adjust(book, sheet.sheet_id, str(rng.get("dimension")), start, count, True)
     return {}
 

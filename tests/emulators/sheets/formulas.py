@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.emulators.sheets.model import Book, Sheet, col_index, quote_title
+from tests.emulators.sheets.model import Book, Sheet, col_index, col_letters, quote_title
 
 _REF = re.compile(r"^=\s*(?:(?:'((?:[^']|'')+)'|([A-Za-z0-9_]+))!)?\$?([A-Za-z]+)\$?(\d+)\s*$")
 
@@ -42,4 +42,51 @@ def rename_references(book: Book, old: str, new: str) -> None:
             formula = cell.get("userEnteredValue", {}).get("formulaValue")
             if formula and pattern.search(formula):
                 updated = pattern.sub(quote_title(new) + "!", formula)
+                sheet.cells[key] = {**cell, "userEnteredValue": {"formulaValue": updated}}
+
+
+_ANY_REF = re.compile(
+    r"(?<![A-Za-z0-9_.$'!])(?:(?:'((?:[^']|'')+)'|([A-Za-z][A-Za-z0-9_]*))!)?"
+    r"(\$?[A-Za-z]{1,3}\$?\d+)(?::(\$?[A-Za-z]{1,3}\$?\d+))?(?![A-Za-z0-9_(])"
+)
+_CELL = re.compile(r"(\$?)([A-Za-z]+)(\$?)(\d+)")
+_STRING = re.compile(r'("(?:[^"]|"")*")')
+
+
+def shift_references(book: Book, target: Sheet, rows: bool, start: int, count: int) -> None:
+    """Move references to rows/columns at or after ``start`` of ``target`` on by ``count``.
+
+    This is what Sheets does to every formula when rows or columns are inserted. References
+    inside string literals are left alone.
+    """
+
+    def moved(ref: str) -> str:
+        dollar_col, letters, dollar_row, digits = _CELL.fullmatch(ref).groups()  # type: ignore[union-attr]
+        col, row = col_index(letters), int(digits) - 1
+        if rows and row >= start:
+            row += count
+        elif not rows and col >= start:
+            col += count
+        return f"{dollar_col}{col_letters(col)}{dollar_row}{row + 1}"
+
+    def rewrite(home: Sheet, text: str) -> str:
+        def one(match: re.Match[str]) -> str:
+            quoted, bare, first, second = match.groups()
+            title = quoted.replace("''", "'") if quoted else bare
+            sheet = home if title is None else book.sheet_by_title(title)
+            if sheet is not target:
+                return match.group(0)
+            prefix = match.group(0)[: match.start(3) - match.start(0)]
+            return prefix + moved(first) + (":" + moved(second) if second else "")
+
+        return _ANY_REF.sub(one, text)
+
+    for sheet in book.sheets:
+        for key, cell in list(sheet.cells.items()):
+            formula = cell.get("userEnteredValue", {}).get("formulaValue")
+            if not formula:
+                continue
+            parts = _STRING.split(formula)
+            updated = "".join(p if i % 2 else rewrite(sheet, p) for i, p in enumerate(parts))
+            if updated != formula:
                 sheet.cells[key] = {**cell, "userEnteredValue": {"formulaValue": updated}}
