@@ -274,14 +274,12 @@ def _print_result(result: Any, as_json: bool) -> None:
 @click.argument("config_path", type=click.Path(dir_okay=False))
 def validate(config_path: str) -> None:
     """Check a config and its template without reading any data."""
-    from connectors.registry import build_source
     from sheets_sync.config import load_config
-    from sheets_sync.refresh import build_destination, load_report_template
+    from sheets_sync.refresh import build_destination, build_sources, load_report_template
 
     config = load_config(config_path)
     template = load_report_template(config)
-    for sc in config.sources:
-        build_source(sc.type, sc.name, sc.options, config.base_dir)
+    build_sources(config)
     destination = build_destination(config)
     click.echo(
         f"ok: template {template.id}, {len(config.sources)} source(s), "
@@ -293,13 +291,13 @@ def validate(config_path: str) -> None:
 @click.argument("config_path", type=click.Path(dir_okay=False))
 def check(config_path: str) -> None:
     """Test every source's connection and permissions."""
-    from connectors.registry import build_source
     from sheets_sync.config import load_config
+    from sheets_sync.refresh import build_sources
 
     config = load_config(config_path)
     failed = False
-    for sc in config.sources:
-        outcome = build_source(sc.type, sc.name, sc.options, config.base_dir).check()
+    for sc, source in zip(config.sources, build_sources(config), strict=True):
+        outcome = source.check()
         mark = "ok" if outcome.ok else "FAILED"
         click.echo(f"{sc.name}: {mark}: {outcome.message}")
         if outcome.missing:

@@ -115,6 +115,11 @@ class SourceRead:
         return self.source.parts(self.result)
 
 
+def build_sources(config: RefreshConfig) -> list[Source]:
+    """Instantiate every configured source, in config order (no I/O happens here)."""
+    return [build_source(sc.type, sc.name, sc.options, config.base_dir) for sc in config.sources]
+
+
 def read_sources(
     config: RefreshConfig,
     cursors: CursorStore,
@@ -126,8 +131,7 @@ def read_sources(
     """Read every configured source; a failure names the source that failed."""
     reads: list[SourceRead] = []
     state_dir = config.resolve(config.state_dir)
-    for sc in config.sources:
-        source = build_source(sc.type, sc.name, sc.options, config.base_dir)
+    for sc, source in zip(config.sources, build_sources(config), strict=True):
         context = ReadContext(
             started_at=started_at,
             cursors={} if full_refresh else cursors.load(sc.name),

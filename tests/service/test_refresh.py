@@ -185,3 +185,5 @@ def test_cli_refresh_and_json_listings(tmp_path: Path) -> None:
     assert templates.exit_code == 0 and '"executive_overview"' in templates.output
     validated = CliRunner().invoke(main, ["validate", str(config)])
     assert validated.exit_code == 0 and validated.output.startswith("ok: template lead_funnel")
+    checked = CliRunner().invoke(main, ["check", str(config)])
+    assert checked.exit_code == 0 and checked.output.startswith("demo: ok: ")
