@@ -2,11 +2,13 @@
 
 A :class:`TabTarget` ties a rendered :class:`~.grid.TabGrid` to the sheet it lands on (existing,
 or created in the same batch with a stable id). Its requests, applied in order inside one atomic
-batchUpdate, resize the grid (never dropping columns a user added), write typed values with a
-field mask that also clears leftover cells of the managed columns, format number columns once,
-replace the tab's conditional-format rules, create or update its charts in place and rewrite the
-registry entry. Values come either inline (``updateCells``) or from a staging sheet
-(``copyPaste``), see :mod:`.staging`.
+batchUpdate, resize the grid (never dropping columns a user added; new rows and columns are
+inserted before the last existing one, so a user's filters, pivot sources and formulas that reach
+the end of the tab keep reaching it), write typed values with a field mask that also clears
+leftover cells of the managed columns, format number columns once, replace the tab's
+conditional-format rules, create or update its charts in place and rewrite the registry entry.
+Values come either inline (``updateCells``) or from a staging sheet (``copyPaste``), see
+:mod:`.staging`.
 """
 
 from __future__ import annotations

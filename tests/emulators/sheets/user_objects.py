@@ -1,5 +1,8 @@
 """Objects a user builds on top of a sheet: basic filters, filter views and pivot tables.
 
+Their ranges, and those of conditional-format rules and chart sources, follow row and column
+inserts and deletes as in Sheets.
+
 Sheets stores a basic filter and filter views on the sheet they filter, and a pivot table in the
 ``pivotTable`` of its anchor cell (on any sheet), with a ``source`` GridRange. Sheets keeps these
 ranges pointing at the same data when the grid changes, and this module does the same:
@@ -125,7 +128,18 @@ def adjust(book: Book, sheet_id: int, dimension: str, start: int, count: int, in
         if _shift(view["range"], dimension, start, count, insert):
             views.append(view)
     sheet.filter_views = views
+    rules = []
+    for rule in copy.deepcopy(sheet.conditional_formats):
+        rule["ranges"] = [
+            r for r in rule.get("ranges", []) if _shift(r, dimension, start, count, insert)
+        ]
+        if rule["ranges"]:  # Sheets drops a rule once nothing is left of its ranges
+            rules.append(rule)
+    sheet.conditional_formats = rules
     for other in book.sheets:
+        for chart in other.charts:
+            _shift_sources(chart.get("spec"), sheet_id, dimension, start, count, insert)
+
         for key, cell in list(other.cells.items()):
             pivot = cell.get("pivotTable")
             if pivot is None or pivot.get("source", {}).get("sheetId") != sheet_id:
@@ -134,6 +148,23 @@ def adjust(book: Book, sheet_id: int, dimension: str, start: int, count: int, in
             if not _shift(new["pivotTable"]["source"], dimension, start, count, insert):
                 new["effectiveValue"] = _ref_error("the pivot table's source range was deleted")
             other.cells[key] = new
+
+
+def _shift_sources(
+    spec: Any, sheet_id: int, dimension: str, start: int, count: int, insert: bool
+) -> None:
+    """Adjust every chart source range on ``sheet_id`` (a fully deleted one is left empty)."""
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key == "sources":
+                for rng in value:
+                    if rng.get("sheetId") == sheet_id:
+                        _shift(rng, dimension, start, count, insert)
+            else:
+                _shift_sources(value, sheet_id, dimension, start, count, insert)
+    elif isinstance(spec, list):
+        for item in spec:
+            _shift_sources(item, sheet_id, dimension, start, count, insert)
 
 
 def resized(book: Book, sheet: Sheet, old_rows: int, old_cols: int) -> None:
