@@ -68,6 +68,23 @@ class ChartKind(StrEnum):
     SCORECARD = "scorecard"
 
 
+def infer_format(values: pd.Series) -> ColumnFormat:
+    """A display format that fits a column's dtype: booleans, timestamps (tz-aware ones with
+    their time, naive ones as dates), integers, other numbers, else text."""
+    dtype = values.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return ColumnFormat(Fmt.BOOL)
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return ColumnFormat(Fmt.DATETIME)
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return ColumnFormat(Fmt.DATE)
+    if pd.api.types.is_integer_dtype(dtype):
+        return ColumnFormat(Fmt.INTEGER)
+    if pd.api.types.is_float_dtype(dtype):
+        return ColumnFormat(Fmt.NUMBER)
+    return ColumnFormat(Fmt.TEXT)
+
+
 @dataclass
 class Table:
     """A rectangular block: a header row (the frame's column names) and typed rows.
@@ -86,8 +103,9 @@ class Table:
     truncated_from: int | None = None
 
     def format_of(self, column: str) -> ColumnFormat:
-        """The format of ``column`` (text when undeclared)."""
-        return self.formats.get(column, ColumnFormat())
+        """The declared format of ``column``, or one inferred from its dtype when undeclared."""
+        declared = self.formats.get(column)
+        return declared if declared is not None else infer_format(self.frame[column])
 
 
 @dataclass

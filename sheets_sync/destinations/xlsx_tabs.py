@@ -30,7 +30,7 @@ from sheets_sync.destinations.xlsx_book import StreamSheet
 from sheets_sync.destinations.xlsx_charts import build_chart, check_chart
 from sheets_sync.destinations.xlsx_rows import RowFile
 from sheets_sync.destinations.xlsx_styles import StyleKit, number_format
-from sheets_sync.destinations.xlsx_values import column_values, display_width, effective_format
+from sheets_sync.destinations.xlsx_values import column_values, display_width
 from sheets_sync.document import BlockKind, ChartKind, ColumnFormat, Fmt, Tab, TabKind, Table
 from sheets_sync.errors import DestinationError
 from sheets_sync.layout import CHART_ROWS, ChartPlacement, Placement, TabLayout
@@ -182,7 +182,7 @@ def _columns(table: Table, stamp: Stamp, kit: StyleKit, scorecard: bool = False)
     label and every value column uses the big scorecard font."""
     columns = []
     for position, name in enumerate(table.frame.columns):
-        fmt = effective_format(table, name)
+        fmt = table.format_of(name)
         if not scorecard:
             font = kit.body_font
         elif position == 0:
@@ -334,7 +334,7 @@ def _scorecard_block(
         if label is not None:
             grid[row + 2 + index][col] = stamp.cell(label, label_style)
     for offset, name in enumerate(series):
-        fmt = effective_format(table, name)
+        fmt = table.format_of(name)
         style = stamp.style(kit.scorecard_value_font, None, number_format(fmt))
         values = column_values(table.frame[name], fmt.fmt, ctx.timezone)[: CHART_ROWS - 2]
         for index, value in enumerate(values):

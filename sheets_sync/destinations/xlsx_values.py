@@ -18,25 +18,9 @@ import numpy as np
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from sheets_sync.document import ColumnFormat, Fmt, Table
+from sheets_sync.document import ColumnFormat, Fmt
 
 EXCEL_MAX_CELL_CHARS = 32_767
-
-
-def effective_format(table: Table, column: str) -> ColumnFormat:
-    """The declared format of ``column``, or one inferred from its dtype when undeclared."""
-    if column in table.formats:
-        return table.formats[column]
-    dtype = table.frame[column].dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        return ColumnFormat(Fmt.BOOL)
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        return ColumnFormat(Fmt.DATETIME)
-    if pd.api.types.is_integer_dtype(dtype):
-        return ColumnFormat(Fmt.INTEGER)
-    if pd.api.types.is_float_dtype(dtype):
-        return ColumnFormat(Fmt.NUMBER)
-    return ColumnFormat(Fmt.TEXT)
 
 
 def clean_text(text: str) -> str:

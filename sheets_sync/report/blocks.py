@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sheets_sync.dataset import Dataset
-from sheets_sync.document import BlockKind, ColumnFormat, Fmt, Table
+from sheets_sync.document import BlockKind, ColumnFormat, Fmt, Table, infer_format
 from sheets_sync.issues import DataIssue
 from sheets_sync.metrics.engine import run_query, stage_funnel
 from sheets_sync.metrics.tables import metric_table
@@ -24,7 +24,6 @@ from sheets_sync.report.context import BuildContext
 from sheets_sync.report.headers import (
     GRANULARITY_HEADERS,
     VALUE_PARTS,
-    infer_format,
     metric_format,
     plain_values,
     readable,

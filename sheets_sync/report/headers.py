@@ -57,22 +57,6 @@ def metric_format(fmt: Fmt, currency: str) -> ColumnFormat:
     return ColumnFormat(fmt, currency if fmt is Fmt.CURRENCY else None)
 
 
-def infer_format(values: pd.Series) -> ColumnFormat:
-    """A display format that fits a column's dtype (for rows whose columns are not metrics)."""
-    dtype = values.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        return ColumnFormat(Fmt.BOOL)
-    if isinstance(dtype, pd.DatetimeTZDtype):
-        return ColumnFormat(Fmt.DATETIME)
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        return ColumnFormat(Fmt.DATE)
-    if pd.api.types.is_integer_dtype(dtype):
-        return ColumnFormat(Fmt.INTEGER)
-    if pd.api.types.is_float_dtype(dtype):
-        return ColumnFormat(Fmt.NUMBER)
-    return ColumnFormat(Fmt.TEXT)
-
-
 def plain_values(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with category columns turned into plain objects, so destinations see text."""
     out = frame.copy()
