@@ -224,3 +224,25 @@ def test_formulas_reaching_the_last_row_follow_it_and_others_stay(
     ]
     assert notes.acell("A1").value == "sfdc:v2-7"  # still the last deal
     assert notes.acell("B1").value == "sfdc:v2-1"
+
+
+def test_with_user_columns_cells_never_move_and_filters_keep_their_rows(
+    emulator: SheetsEmulator, make_destination: Make, credentials: Credentials
+) -> None:
+    """The documented exception: the grid only grows, so ranges over the old rows stay put."""
+    dest = make_destination()
+    dest.write(workbook(5))
+    sid = str(dest.spreadsheet_id)
+    spreadsheet = user_client(emulator, credentials).open_by_key(sid)
+    raw = spreadsheet.worksheet("Raw deals")
+    raw.add_cols(1)
+    raw.update_acell("G2", "first")
+    raw.update_acell("G6", "last")
+    raw_id = _build_user_objects(spreadsheet, 5)
+
+    dest.write(workbook(9, tag="v2"))
+
+    grid = emulator.grid(sid, "Raw deals")
+    assert (grid[1][6], grid[5][6]) == ("first", "last")
+    assert grid[9][0] == "sfdc:v2-8"
+    _assert_cover(_user_objects(spreadsheet), raw_id, 5)
