@@ -100,6 +100,7 @@ def test_refused_credentials_fail_the_run_without_showing_them(
     run = call(client, "POST", "/reports/{report_id}/refresh", ana, report_id=report_id)
     finished = wait_for_run(client, ana, run.get_json()["id"])
     assert finished["status"] == "failed"
-    assert finished["error"]["code"] == "source_failed"
+    # Refused credentials are classified as revoked access (schedules pause on it).
+    assert finished["error"]["code"] == "access_revoked"
     assert "SECRET" not in finished["error"]["message"]
     assert "reconnect Salesforce" in finished["error"]["message"]
