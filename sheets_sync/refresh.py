@@ -10,9 +10,11 @@ destination itself, and in both cases the previous report and cursors stay as th
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from connectors.base import ProgressFn, ReadContext, Source, SourceResult, no_progress
 from connectors.registry import build_source
@@ -26,6 +28,9 @@ from sheets_sync.issues import DataIssue
 from sheets_sync.report import ReportSettings, RunSummary, build_workbook, status_tab
 from sheets_sync.state import CursorStore, FileCursorStore
 from sheets_sync.templates import Template, default_vocabulary, load_template
+
+RecordStoreFactory = Callable[[str], Any]
+"""Returns the record-cache store of one source (by its configured name) for this report."""
 
 
 @dataclass
@@ -127,8 +132,14 @@ def read_sources(
     *,
     full_refresh: bool = False,
     progress: ProgressFn = no_progress,
+    record_store: RecordStoreFactory | None = None,
 ) -> list[SourceRead]:
-    """Read every configured source; a failure names the source that failed."""
+    """Read every configured source; a failure names the source that failed.
+
+    Incremental sources keep their record cache under ``<state_dir>/cache/<source>``, or in the
+    store ``record_store(source name)`` returns when given (the service's database, where
+    there is no local disk).
+    """
     reads: list[SourceRead] = []
     state_dir = config.resolve(config.state_dir)
     for sc, source in zip(config.sources, build_sources(config), strict=True):
@@ -138,6 +149,7 @@ def read_sources(
             full_refresh=full_refresh,
             progress=progress,
             cache_dir=str(Path(state_dir) / "cache" / sc.name),
+            state_store=record_store(sc.name) if record_store else None,
         )
         progress(f"reading {sc.name}", 0, None)
         try:
@@ -164,11 +176,13 @@ def refresh(
     full_refresh: bool = False,
     now: datetime | None = None,
     progress: ProgressFn = no_progress,
+    record_store: RecordStoreFactory | None = None,
 ) -> RefreshResult:
     """Run one refresh of ``config`` end to end and return what it did.
 
     ``now`` fixes the clock (date ranges, staleness checks); ``destination`` and ``cursors``
-    override the configured ones (the service passes its own).
+    override the configured ones (the service passes its own), and so does ``record_store``
+    for the sources' record caches (see :func:`read_sources`).
     """
     started_at = now or datetime.now(UTC)
     clock = time.monotonic()
@@ -177,7 +191,14 @@ def refresh(
     target = destination or build_destination(config)
     store = cursors or FileCursorStore(config.resolve(config.state_dir))
 
-    reads = read_sources(config, store, started_at, full_refresh=full_refresh, progress=progress)
+    reads = read_sources(
+        config,
+        store,
+        started_at,
+        full_refresh=full_refresh,
+        progress=progress,
+        record_store=record_store,
+    )
     progress("blending", 0, None)
     dataset = blend_reads(reads, config)
     progress("computing tabs", 0, None)

@@ -10,6 +10,8 @@ from sheets_sync.db.migrate import current_revision, downgrade, upgrade
 from sheets_sync.db.models import (
     Base,
     Connection,
+    ConnectorRecord,
+    ConnectorRecordState,
     Report,
     ReportConnection,
     Run,
@@ -21,6 +23,8 @@ from sheets_sync.db.models import (
 __all__ = [
     "Base",
     "Connection",
+    "ConnectorRecord",
+    "ConnectorRecordState",
     "DbCursorStore",
     "Report",
     "ReportConnection",

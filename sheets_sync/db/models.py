@@ -232,3 +232,29 @@ class OAuthState(Base):
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ConnectorRecord(Base):
+    """One cached raw record of an incremental source (see ``connectors.common.cache``).
+
+    ``namespace`` is ``<report id>/<source name>``; the connectors read and write these rows
+    through ``SqlRecordStore``, the ORM only declares them so migrations and models agree.
+    """
+
+    __tablename__ = "connector_records"
+
+    namespace: Mapped[str] = mapped_column(Text, primary_key=True)
+    stream: Mapped[str] = mapped_column(Text, primary_key=True)
+    record_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+
+
+class ConnectorRecordState(Base):
+    """What a cached stream holds: its field-list fingerprint and latest merged cursor."""
+
+    __tablename__ = "connector_record_state"
+
+    namespace: Mapped[str] = mapped_column(Text, primary_key=True)
+    stream: Mapped[str] = mapped_column(Text, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(Text)
+    high_water: Mapped[str | None] = mapped_column(Text, default=None)

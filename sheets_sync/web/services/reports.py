@@ -23,6 +23,7 @@ from sheets_sync.db.models import Connection, Report, ReportConnection
 from sheets_sync.secrets import KeyRing
 from sheets_sync.web.services.connections import get_connection, source_options
 from sheets_sync.web.services.errors import Conflict, InvalidInput, NotFound
+from sheets_sync.web.services.record_stores import delete_report_records
 from sheets_sync.web.services.templates import Gallery
 
 # Google spreadsheet ids are URL-safe base64-ish strings; local reports may use any short slug.
@@ -117,8 +118,10 @@ def update_report(
 
 
 def delete_report(session: Session, user_id: str, report_id: str) -> None:
-    """Delete a report with its schedule, runs and cursors (the spreadsheet itself stays)."""
+    """Delete a report with its schedule, runs, cursors and cached records (the spreadsheet
+    itself stays)."""
     session.delete(get_report(session, user_id, report_id))
+    delete_report_records(session, report_id)
     session.flush()
 
 

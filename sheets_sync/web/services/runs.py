@@ -42,6 +42,7 @@ from sheets_sync.secrets import KeyRing, SecretsError
 from sheets_sync.web.services.connections import user_upload_dir
 from sheets_sync.web.services.errors import Conflict, NotFound, ServiceError
 from sheets_sync.web.services.oauth_google import GoogleReauthorizationNeeded
+from sheets_sync.web.services.record_stores import database_record_stores
 from sheets_sync.web.services.reports import get_report, refresh_config
 
 log = logging.getLogger(__name__)
@@ -187,6 +188,7 @@ def execute_run(
             cursors=DbCursorStore(env.factory, report_id),
             now=now,
             progress=recorder,
+            record_store=database_record_stores(env.factory, report_id),
         )
     except SheetsSyncError as err:
         return _finish(env.factory, run_id, error=(_error_code(err), str(err)))
