@@ -12,6 +12,10 @@ One :func:`dispatch` call does three things, each in its own short transaction:
    report never interleave (the partial unique index on active runs guarantees it);
 3. **hand over** the new runs, plus queued runs that are due for a retry or whose hand-over was
    lost (a dispatcher that died between commit and enqueue), under deterministic task names.
+
+:func:`hand_over` is also how a "refresh now" reaches the queue: its run, named and marked as
+handed over in the transaction that creates it, is enqueued the same way, and a failed or lost
+enqueue is picked up by step 3 of the next dispatch.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sheets_sync.db.models import ACTIVE_RUN_STATUSES, Run, Schedule, new_id
 from sheets_sync.db.types import utcnow
 from sheets_sync.scheduling.failures import RetryPolicy
-from sheets_sync.scheduling.tasks import Enqueuer, RefreshTask, task_name
+from sheets_sync.scheduling.tasks import Enqueuer, RefreshTask, run_task_name, task_name
 from sheets_sync.scheduling.times import Cadence
 
 log = logging.getLogger(__name__)
@@ -275,7 +279,41 @@ def requeue(run: Run, now: datetime, policy: RetryPolicy) -> None:
     run.status = "queued"
     run.started_at = run.finished_at = run.enqueued_at = run.lease_expires_at = None
     run.progress_step, run.progress_done, run.progress_total = None, 0, None
-    run.task_name = task_name(run.report_id, run.scheduled_for or run.created_at, run.attempts)
+    run.task_name = attempt_task_name(run)
+
+
+def attempt_task_name(run: Run) -> str:
+    """The task name of ``run``'s current attempt: its schedule slot, or its id for a click."""
+    if run.scheduled_for is None:
+        return run_task_name(run.id, run.attempts)
+    return task_name(run.report_id, run.scheduled_for, run.attempts)
+
+
+def hand_over(
+    factory: sessionmaker[Session], enqueuer: Enqueuer, tasks: Sequence[RefreshTask]
+) -> list[str]:
+    """Enqueue ``tasks`` (runs already marked handed over); returns the runs that failed.
+
+    A failed run's hand-over mark is cleared, so the next dispatch enqueues it again at once
+    (:func:`claim_undelivered`) instead of after :data:`REDELIVER_AFTER`.
+    """
+    if not tasks:
+        return []
+    try:
+        failed = enqueuer.enqueue(tasks)
+    except Exception:
+        # An enqueuer that raises (no credentials, a network error the client does not wrap)
+        # hands nothing over for sure; names already created are ALREADY_EXISTS next time.
+        log.exception("could not enqueue %d refresh task(s)", len(tasks))
+        failed = [task.run_id for task in tasks]
+    if failed:
+        with factory() as session, session.begin():
+            session.execute(
+                update(Run)
+                .where(Run.id.in_(failed), Run.status == "queued")
+                .values(enqueued_at=None)
+            )
+    return failed
 
 
 def _hand_over(
@@ -284,17 +322,7 @@ def _hand_over(
     tasks: list[RefreshTask],
     result: DispatchResult,
 ) -> None:
-    if not tasks:
-        return
-    failed = enqueuer.enqueue(tasks)
+    failed = hand_over(factory, enqueuer, tasks)
     result.enqueued += len(tasks) - len(failed)
     result.task_names.extend(t.name for t in tasks if t.run_id not in set(failed))
-    if failed:
-        result.failed_enqueue.extend(failed)
-        # Clear the hand-over mark so that the next dispatch tries these again at once.
-        with factory() as session, session.begin():
-            session.execute(
-                update(Run)
-                .where(Run.id.in_(failed), Run.status == "queued")
-                .values(enqueued_at=None)
-            )
+    result.failed_enqueue.extend(failed)

@@ -1,7 +1,8 @@
 """Handing refreshes to whoever executes them: Cloud Tasks, or threads of this process.
 
 Each refresh is one :class:`RefreshTask` whose name is deterministic (the report, the schedule
-slot and the attempt), so creating it twice is harmless: Cloud Tasks refuses a second task with
+slot and the attempt for a scheduled run; the run id and the attempt for a "refresh now"), so
+creating it twice is harmless: Cloud Tasks refuses a second task with
 the same name (ALREADY_EXISTS), which counts as success. A dispatcher that retries after a crash
 or a lost answer therefore never delivers a refresh twice.
 """
@@ -26,6 +27,16 @@ def task_name(report_id: str, scheduled_for: datetime, attempt: int = 1) -> str:
     slot = scheduled_for.strftime("%Y%m%dT%H%M%SZ")
     suffix = "" if attempt <= 1 else f"-a{attempt}"
     return f"refresh-{report_id}-{slot}{suffix}"
+
+
+def run_task_name(run_id: str, attempt: int = 1) -> str:
+    """The queue task name of a run no schedule slot names (a "refresh now"): its run id.
+
+    The run id, not the time of the click, keeps two clicks in the same second apart: Cloud
+    Tasks refuses a name for a while even after its task ran.
+    """
+    suffix = "" if attempt <= 1 else f"-a{attempt}"
+    return f"refresh-run-{run_id}{suffix}"
 
 
 @dataclass(frozen=True)

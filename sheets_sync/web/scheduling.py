@@ -15,6 +15,10 @@ Both live under ``/internal`` and are meant for Google's infrastructure, not for
 
 In local mode both answer any caller, and refreshes run in a thread pool of this process unless
 a Cloud Tasks queue is configured.
+
+"Refresh now" uses the same enqueuer in production and whenever a queue is configured
+(:meth:`Scheduler.takes_clicks`, :meth:`Scheduler.hand_over`), so a click's run gets the lease,
+retries and recovery of a scheduled one instead of living in one web instance's threads.
 """
 
 from __future__ import annotations
@@ -27,10 +31,15 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
-from sheets_sync.scheduling.dispatcher import dispatch
+from sheets_sync.scheduling.dispatcher import dispatch, hand_over
 from sheets_sync.scheduling.execution import perform_run
 from sheets_sync.scheduling.failures import RetryPolicy
-from sheets_sync.scheduling.tasks import CloudTasksEnqueuer, Enqueuer, InProcessEnqueuer
+from sheets_sync.scheduling.tasks import (
+    CloudTasksEnqueuer,
+    Enqueuer,
+    InProcessEnqueuer,
+    RefreshTask,
+)
 from sheets_sync.web.errors import error_response
 from sheets_sync.web.services.runs import RunEnvironment
 from sheets_sync.web.settings import Settings
@@ -96,6 +105,24 @@ class Scheduler:
         target = app or current_app
         found: SchedulerState = target.extensions[self.key]
         return found
+
+    def takes_clicks(self, app: Flask | None = None) -> bool:
+        """Whether "refresh now" runs are handed to this enqueuer instead of the local pool.
+
+        Production always hands them over: an App Engine instance may stop at any time, and
+        only a handed-over run has a lease that the dispatcher recovers. Local mode does when a
+        Cloud Tasks queue is configured.
+        """
+        settings = self.state(app).settings
+        return settings.production or settings.tasks_queue is not None
+
+    def hand_over(self, run_id: str, name: str) -> bool:
+        """Enqueue the run ``run_id`` as task ``name``; ``False`` leaves it to the next dispatch."""
+        state = self.state()
+        failed = hand_over(state.env.factory, state.enqueuer, [RefreshTask(run_id, name)])
+        if failed:
+            log.warning("could not enqueue run %s; the next dispatch will", run_id)
+        return not failed
 
     def shutdown(self, app: Flask, wait: bool = True) -> None:
         """Stop the local thread pool, if any."""

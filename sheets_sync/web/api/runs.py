@@ -10,6 +10,7 @@ from sheets_sync.web.api.body import send
 from sheets_sync.web.api.schemas import ErrorDetail, Progress, Requests, RunList, RunOut
 from sheets_sync.web.auth import current_user_id
 from sheets_sync.web.extensions import db, runner
+from sheets_sync.web.scheduling import scheduler
 from sheets_sync.web.services import runs as service
 from sheets_sync.web.services.errors import InvalidInput
 
@@ -48,10 +49,18 @@ def run_out(run: Run) -> RunOut:
 
 @bp.post("/reports/<report_id>/refresh")
 def refresh_report(report_id: str) -> tuple[Response, int]:
-    """Start a refresh and return at once (202) with the run to poll; 409 if one is running."""
-    run = service.start_run(db.session, current_user_id(), report_id)
+    """Start a refresh and return at once (202) with the run to poll; 409 if one is running.
+
+    In production (or with a task queue) the run goes to the scheduler's queue, to run under a
+    lease with retries; locally it runs in this process's thread pool.
+    """
+    queued = scheduler.takes_clicks()
+    run = service.start_run(db.session, current_user_id(), report_id, for_queue=queued)
     db.session.commit()
-    runner.submit(run.id)
+    if queued:
+        scheduler.hand_over(run.id, run.task_name or "")
+    else:
+        runner.submit(run.id)
     response, status = send(run_out(run), 202)
     response.headers["Location"] = url_for("api.get_run", run_id=run.id)
     return response, status

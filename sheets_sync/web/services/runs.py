@@ -4,8 +4,9 @@
 exists per report (a partial unique index enforces it in the database, so the guarantee holds
 across threads and processes). :func:`execute_run` then performs it with
 :func:`sheets_sync.refresh.refresh`, the same function the CLI uses, recording progress as it
-goes and the outcome at the end. Whoever executes runs (the local thread pool now, a task queue
-later) calls :func:`execute_run` with the run id.
+goes and the outcome at the end. Whoever executes runs calls :func:`execute_run` with the run
+id: the local thread pool directly, a Cloud Tasks task (or the scheduler's threads) through
+:func:`sheets_sync.scheduling.execution.perform_run`, which adds a lease and retries.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from sheets_sync.errors import (
 from sheets_sync.refresh import RefreshResult, build_destination, refresh
 from sheets_sync.scheduling.failures import ACCESS_REVOKED, access_revoked
 from sheets_sync.scheduling.status_notes import with_recent_failures
+from sheets_sync.scheduling.tasks import run_task_name
 from sheets_sync.secrets import KeyRing, SecretsError
 from sheets_sync.web.services.connections import user_upload_dir
 from sheets_sync.web.services.errors import Conflict, NotFound, ServiceError
@@ -108,8 +110,20 @@ def list_runs(session: Session, user_id: str, report_id: str, limit: int = 20) -
     )
 
 
-def start_run(session: Session, user_id: str, report_id: str, trigger: str = "manual") -> Run:
-    """Queue a refresh of the user's report; :class:`Conflict` while another one is active."""
+def start_run(
+    session: Session,
+    user_id: str,
+    report_id: str,
+    trigger: str = "manual",
+    *,
+    for_queue: bool = False,
+) -> Run:
+    """Queue a refresh of the user's report; :class:`Conflict` while another one is active.
+
+    ``for_queue`` names the run's queue task and marks it handed over, in the caller's
+    transaction, for :func:`sheets_sync.scheduling.dispatcher.hand_over` to enqueue after the
+    commit: if that enqueue then fails or the process dies first, the dispatcher enqueues it.
+    """
     report = get_report(session, user_id, report_id)
     run = Run(report_id=report.id, user_id=user_id, trigger=trigger, status="queued")
     session.add(run)
@@ -121,6 +135,9 @@ def start_run(session: Session, user_id: str, report_id: str, trigger: str = "ma
             "This report is already refreshing; wait for that refresh to finish.",
             "refresh_in_progress",
         ) from None
+    if for_queue:
+        run.task_name = run_task_name(run.id)
+        run.enqueued_at = utcnow()
     return run
 
 
