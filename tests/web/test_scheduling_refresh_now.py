@@ -1,4 +1,4 @@
-""" "Refresh now" in production: the click's run goes through Cloud Tasks like a scheduled one.
+"""Refresh now in production: the click's run goes through Cloud Tasks like a scheduled one.
 
 The app runs in production mode against three loopback emulators: Cloud Tasks (the queue),
 Google's OAuth server (the user's grant) and Sheets/Drive (the report's spreadsheet). Tasks are
