@@ -1,4 +1,5 @@
-"""Fixtures of the service tests: an app per backend, signing keys, signed-in clients."""
+"""Fixtures of the service tests: an app per backend, signing keys, signed-in clients, and
+Google's OAuth server and Sheets on loopback for the tests that write as the user."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from sheets_sync.web import create_app
 from sheets_sync.web.extensions import runner
 from sheets_sync.web.settings import load_settings
 from tests.db.databases import BACKENDS, database_url_for, pg_database  # noqa: F401
+from tests.emulators.google_oauth.server import GoogleOAuthEmulator
+from tests.emulators.sheets.server import SheetsEmulator
 from tests.web.google_certs import CLIENT_ID, CertsServer, SigningKey
+from tests.web.oauth_flow import ANA_SUBJECT
 
 
 @pytest.fixture(scope="session")
@@ -80,3 +84,29 @@ def bob(google_key: SigningKey) -> dict[str, str]:
     """Headers signing in as Bob, another user."""
     token = google_key.token(sub="108000000000000000002", email="bob@other.example", hd=None)
     return {"Authorization": f"Bearer {token}"}
+
+
+# Google's OAuth server and Sheets on loopback, for the tests that write as the user: the Sheets
+# emulator accepts only the access tokens the OAuth emulator issued.
+
+
+@pytest.fixture
+def issued_tokens() -> set[str]:
+    """Access tokens the OAuth emulator issued: the only ones the Sheets emulator accepts."""
+    return set()
+
+
+@pytest.fixture
+def google(issued_tokens: set[str]) -> Iterator[GoogleOAuthEmulator]:
+    """Google's OAuth server, granting for the ``ana`` user."""
+    emulator = GoogleOAuthEmulator(ANA_SUBJECT, "ana@acme.example", issued_tokens).start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def sheets(issued_tokens: set[str]) -> Iterator[SheetsEmulator]:
+    """The Sheets and Drive APIs, accepting only tokens Google issued."""
+    emulator = SheetsEmulator(tokens=issued_tokens, keep_bodies=False).start()
+    yield emulator
+    emulator.stop()

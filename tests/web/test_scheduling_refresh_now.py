@@ -27,7 +27,7 @@ from tests.emulators.cloudtasks import CloudTasksEmulator
 from tests.emulators.google_oauth.server import GoogleOAuthEmulator
 from tests.emulators.sheets.server import SheetsEmulator
 from tests.web.helpers import call, demo_connection, report, wait_for_run
-from tests.web.oauth_flow import ANA_SUBJECT, connect_google, google_settings
+from tests.web.oauth_flow import connect_google, google_settings
 from tests.web.scheduling_support import QUEUE, production_values, runs_of
 
 TEMPLATE = "executive_overview"
@@ -40,26 +40,6 @@ def tasks() -> Iterator[CloudTasksEmulator]:
     server = CloudTasksEmulator([QUEUE])
     yield server
     server.stop()
-
-
-@pytest.fixture
-def issued_tokens() -> set[str]:
-    """Access tokens the OAuth emulator issued: the only ones the Sheets emulator accepts."""
-    return set()
-
-
-@pytest.fixture
-def google(issued_tokens: set[str]) -> Iterator[GoogleOAuthEmulator]:
-    emulator = GoogleOAuthEmulator(ANA_SUBJECT, "ana@acme.example", issued_tokens).start()
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture
-def sheets(issued_tokens: set[str]) -> Iterator[SheetsEmulator]:
-    emulator = SheetsEmulator(tokens=issued_tokens, keep_bodies=False).start()
-    yield emulator
-    emulator.stop()
 
 
 @pytest.fixture

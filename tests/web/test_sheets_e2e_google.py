@@ -3,7 +3,6 @@ new spreadsheet (Sheets emulator), refresh it, and see a revoked grant ask to re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,29 +15,9 @@ from sheets_sync.web.settings import load_settings
 from tests.emulators.google_oauth.server import GoogleOAuthEmulator
 from tests.emulators.sheets.server import SheetsEmulator
 from tests.web.helpers import call, demo_connection, wait_for_run
-from tests.web.oauth_flow import ANA_SUBJECT, connect_google, google_settings
+from tests.web.oauth_flow import connect_google, google_settings
 
 TEMPLATE = "executive_overview"
-
-
-@pytest.fixture
-def issued_tokens() -> set[str]:
-    """Access tokens the OAuth emulator issued: the only ones the Sheets emulator accepts."""
-    return set()
-
-
-@pytest.fixture
-def google(issued_tokens: set[str]) -> Iterator[GoogleOAuthEmulator]:
-    emulator = GoogleOAuthEmulator(ANA_SUBJECT, "ana@acme.example", issued_tokens).start()
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture
-def sheets(issued_tokens: set[str]) -> Iterator[SheetsEmulator]:
-    emulator = SheetsEmulator(tokens=issued_tokens, keep_bodies=False).start()
-    yield emulator
-    emulator.stop()
 
 
 @pytest.fixture
