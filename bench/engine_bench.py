@@ -182,6 +182,7 @@ def load_dataset(size: int, seed: int, data: str) -> tuple[Dataset, str]:
             from connectors.base import ReadContext
             from connectors.demo import DemoSource
             from sheets_sync.blend import blend
+            from sheets_sync.memory import release_free_memory
         except ImportError:
             pass
         else:
@@ -189,11 +190,15 @@ def load_dataset(size: int, seed: int, data: str) -> tuple[Dataset, str]:
             options = {"size": size, "seed": seed, "as_of": NOW.date()}
             # One source per part of the demo company, as a two-CRM refresh config declares.
             parts = (("sfdc", "salesforce"), ("hubspot", "hubspot"), ("ads", "spend"))
-            results = [
-                (name, DemoSource(name, {**options, "flavor": flavor}).read(context))
-                for name, flavor in parts
-            ]
-            return blend(results), "the demo source (3 parts), blended"
+            # The sources live until all three are read, so they share one generated company;
+            # it is freed with them, as a refresh frees it, before anything is measured.
+            sources = [DemoSource(name, {**options, "flavor": flavor}) for name, flavor in parts]
+            results = [(source.name, source.read(context)) for source in sources]
+            del sources
+            dataset = blend(results)
+            del results
+            release_free_memory()
+            return dataset, "the demo source (3 parts), blended"
     return generate(size, seed), "the bench generator"
 
 

@@ -25,6 +25,7 @@ from sheets_sync.destinations.base import Destination, WriteResult
 from sheets_sync.document import Theme
 from sheets_sync.errors import ConfigError, SheetsSyncError, SourceError
 from sheets_sync.issues import DataIssue
+from sheets_sync.memory import release_free_memory
 from sheets_sync.report import ReportSettings, RunSummary, build_workbook, status_tab
 from sheets_sync.state import CursorStore, FileCursorStore
 from sheets_sync.templates import Template, default_vocabulary, load_template
@@ -199,11 +200,16 @@ def refresh(
         progress=progress,
         record_store=record_store,
     )
+    requests = sum(read.result.requests for read in reads)
+    read_cursors = {read.name: read.result.cursors for read in reads if read.result.cursors}
     progress("blending", 0, None)
     dataset = blend_reads(reads, config)
+    # The dataset holds the blended copy: let the sources and their own tables go (and, for demo
+    # sources, the generated company) before the report's working memory is needed.
+    del reads
+    release_free_memory()
     progress("computing tabs", 0, None)
     workbook = build_workbook(template, dataset, settings, started_at)
-    requests = sum(read.result.requests for read in reads)
     summary = RunSummary(
         started_at=started_at,
         finished_at=started_at + _elapsed(clock),
@@ -218,7 +224,7 @@ def refresh(
     workbook.tabs.append(status_tab(summary))
     progress("writing", 0, None)
     written = target.write(workbook, progress)
-    store.commit({read.name: read.result.cursors for read in reads if read.result.cursors})
+    store.commit(read_cursors)
     return RefreshResult(
         location=written.location,
         template_id=template.id,

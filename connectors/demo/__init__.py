@@ -7,12 +7,13 @@
 
 from connectors.demo.canonical import canonical_tables, iter_canonical_tables
 from connectors.demo.source import DemoSource
-from connectors.demo.universe import cached_universe, generate_universe
+from connectors.demo.universe import Company, generate_universe, shared_company
 
 __all__ = [
+    "Company",
     "DemoSource",
-    "cached_universe",
     "canonical_tables",
     "generate_universe",
     "iter_canonical_tables",
+    "shared_company",
 ]

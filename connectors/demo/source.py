@@ -17,10 +17,10 @@ import pandas as pd
 
 from connectors.base import ReadContext, Source, SourceResult, Stream
 from connectors.demo.canonical import iter_canonical_tables
-from connectors.demo.memory import release_free_memory
 from connectors.demo.options import parse_options
-from connectors.demo.universe import cached_universe
+from connectors.demo.universe import Company, shared_company
 from sheets_sync.issues import DataIssue
+from sheets_sync.memory import release_free_memory
 from sheets_sync.model import TABLE_NAMES, conform, spec
 
 PARTS = ("salesforce", "hubspot", "spend")
@@ -40,6 +40,8 @@ class DemoSource(Source):
     def __init__(self, name: str, options: Mapping[str, Any]) -> None:
         super().__init__(name, options)
         self.settings = parse_options(name, options)
+        #: The company this source last read; other demo sources of the same refresh reuse it.
+        self.company: Company | None = None
 
     def labels(self) -> dict[str, str]:
         """The source label of each part this source shows."""
@@ -65,7 +67,8 @@ class DemoSource(Source):
         """Generate (or reuse) the company and return the shown parts as canonical tables."""
         size, seed, as_of = self.settings.size, self.settings.seed, self.as_of(context)
         context.progress("generating demo company", 0, len(TABLE_NAMES))
-        universe = cached_universe(size, seed, as_of)
+        self.company = shared_company(size, seed, as_of)
+        universe = self.company.tables
         tables: dict[str, pd.DataFrame] = {}
         issues: list[DataIssue] = []
         frames = iter_canonical_tables(universe, self.labels())

@@ -10,7 +10,7 @@ a deleted account). :mod:`connectors.demo.canonical` turns them into canonical t
 
 from __future__ import annotations
 
-import functools
+import weakref
 from datetime import date
 
 import pandas as pd
@@ -20,11 +20,11 @@ from connectors.demo.companies import build_accounts
 from connectors.demo.deals import NEW_SHARE, SF_SHARE, build_book
 from connectors.demo.dirty import spoil_deals, spoil_leads
 from connectors.demo.leads import build_leads
-from connectors.demo.memory import release_free_memory
 from connectors.demo.org import build_org
 from connectors.demo.spend import build_spend
 from connectors.demo.tickets import build_tickets
 from connectors.demo.timeline import Window, rng_for
+from sheets_sync.memory import release_free_memory
 
 DEALS_PER_ACCOUNT = 1.6  # new-business deals per account: some accounts try twice, some never
 
@@ -67,9 +67,27 @@ def generate_universe(size: int, seed: int, as_of: date) -> dict[str, pd.DataFra
     return universe
 
 
-@functools.lru_cache(maxsize=1)
-def cached_universe(size: int, seed: int, as_of: date) -> dict[str, pd.DataFrame]:
-    """:func:`generate_universe`, remembered: demo sources with the same options share one
-    company. Only the latest company is kept (a large one holds gigabytes). Callers must treat
-    the frames as read-only."""
-    return generate_universe(size, seed, as_of)
+class Company:
+    """One generated demo company: the frames of :func:`generate_universe`, read-only."""
+
+    def __init__(self, tables: dict[str, pd.DataFrame]) -> None:
+        self.tables = tables
+
+
+_shared: weakref.WeakValueDictionary[tuple[int, int, date], Company] = weakref.WeakValueDictionary()
+
+
+def shared_company(size: int, seed: int, as_of: date) -> Company:
+    """The company for these options, generated once while anyone still holds it.
+
+    Demo sources that show different parts of one company (a Salesforce part, a HubSpot part and
+    the spend sheet in one refresh) hold the :class:`Company` they read, so the next source reuses
+    it instead of generating it again. Nothing else keeps it: once the refresh lets its sources
+    go, the company's memory (gigabytes at millions of deals) is freed.
+    """
+    key = (size, seed, as_of)
+    company = _shared.get(key)
+    if company is None:
+        company = Company(generate_universe(size, seed, as_of))
+        _shared[key] = company
+    return company

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
+import gc
+import weakref
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from connectors.demo import generate_universe
+from connectors.base import ReadContext
+from connectors.demo import DemoSource, generate_universe, universe
 from connectors.demo.ids import source_ids, vendor_ids
-from connectors.demo.universe import cached_universe
 from sheets_sync.model import namespaced
 
 from .conftest import read_demo
 
 
 def test_same_options_give_identical_tables(demo_all):
-    cached_universe.cache_clear()  # regenerate instead of reusing the cached company
+    assert not universe._shared  # nobody holds the company any more: this read regenerates it
     again = read_demo()
     for name, frame in demo_all.tables.items():
         pd.testing.assert_frame_equal(frame, again.tables[name], check_exact=True)
@@ -52,3 +54,18 @@ def test_fast_ids_equal_namespaced_vendor_ids(system):
     expected = namespaced("demo-x", vendor_ids(system, "activities", keys, events))
     actual = source_ids("demo-x", system, "activities", keys, events)
     assert list(actual) == list(expected)
+
+
+def test_sources_of_one_refresh_share_the_company_and_free_it_after():
+    first = DemoSource(
+        "sf", {"size": 300, "seed": 5, "as_of": "2024-02-29", "flavor": "salesforce"}
+    )
+    second = DemoSource("hs", {"size": 300, "seed": 5, "as_of": "2024-02-29", "flavor": "hubspot"})
+    context = ReadContext(started_at=datetime(2024, 3, 1, tzinfo=UTC))
+    first.read(context)
+    second.read(context)
+    assert first.company is second.company  # generated once for both
+    freed = weakref.ref(first.company)
+    del first, second
+    gc.collect()
+    assert freed() is None

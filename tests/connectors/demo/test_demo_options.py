@@ -7,8 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from connectors.base import ReadContext
-from connectors.demo import DemoSource
-from connectors.demo.universe import cached_universe
+from connectors.demo import DemoSource, universe
 from connectors.registry import build_source
 from sheets_sync.errors import ConfigError
 
@@ -53,11 +52,13 @@ def test_bad_options_raise_config_error_naming_the_option(options, named):
     assert "\n" not in message
 
 
-def test_init_does_no_generation():
-    before = cached_universe.cache_info()
-    DemoSource("demo", {"size": 123_456, "seed": 3})
-    after = cached_universe.cache_info()
-    assert (after.hits, after.misses) == (before.hits, before.misses)
+def test_init_does_no_generation(monkeypatch):
+    def refuse(*args):
+        raise AssertionError("generated at construction")
+
+    monkeypatch.setattr(universe, "generate_universe", refuse)
+    source = DemoSource("demo", {"size": 123_456, "seed": 3})
+    assert source.company is None
 
 
 def test_streams_follow_the_flavor():
