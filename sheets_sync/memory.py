@@ -3,7 +3,8 @@
 glibc raises its mmap threshold each time a large block is freed, so after a generation that
 allocated and dropped many arrays of tens of megabytes, those blocks sit in the heap, counted in
 the process's resident size but unused: Python strings built afterwards come from their own
-arenas and do not reuse them. ``malloc_trim`` returns them. On other C libraries this is a no-op.
+arenas and do not reuse them. ``malloc_trim`` returns them (on other C libraries it is a no-op),
+and Arrow's memory pool is asked to return the pages it keeps.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import ctypes
 import ctypes.util
 import functools
 import gc
+import os
+
+import pyarrow as pa
 
 
 @functools.cache
@@ -32,3 +36,17 @@ def release_free_memory(collect: bool = True) -> None:
     trim = getattr(libc, "malloc_trim", None)
     if trim is not None:
         trim(0)
+    # Arrow (the id and text columns) allocates from its own pool, which keeps freed pages.
+    pa.default_memory_pool().release_unused()
+
+
+def use_system_allocator_for_arrow() -> None:
+    """Make Arrow allocate with the C library's ``malloc`` unless ``ARROW_DEFAULT_MEMORY_POOL``
+    says otherwise.
+
+    Arrow's bundled allocators keep freed pages for reuse, so after a large refresh the process
+    stays as big as its peak; with ``malloc``, :func:`release_free_memory` gives those pages back
+    (measured at 100k demo deals: 420 MiB resident after the read against 473 with mimalloc).
+    """
+    if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        pa.set_memory_pool(pa.system_memory_pool())

@@ -2,8 +2,8 @@
 
 Ids become vendor-shaped and namespaced by the label of the part that holds the row (``demo`` for
 a single-flavor source, ``demo-salesforce`` / ``demo-hubspot`` / ``demo-spend`` for flavor
-``all``). References are resolved by position into the referenced table's id array, so every
-reference shares the string object of the id it points at instead of building its own copy.
+``all``). Ids are built as Arrow text without a Python string per id, and references are
+resolved by position into the referenced table's id array.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from connectors.demo.ids import source_ids
 from connectors.demo.vocab import SYSTEMS
+from sheets_sync.model import STRING
 
 CRM_TABLES = (
     "owners",
@@ -34,34 +36,33 @@ class _Projection:
     def __init__(self, universe: Mapping[str, pd.DataFrame], labels: Mapping[str, str]) -> None:
         self.universe = universe
         self.crm = {SYSTEMS.index(s): label for s, label in labels.items() if s in SYSTEMS}
-        self.ids: dict[str, np.ndarray] = {}
+        self.ids: dict[str, pa.Array] = {}
         self.rows: dict[str, np.ndarray] = {}
         for table in CRM_TABLES:
             frame = universe[table]
             codes = frame["system"].cat.codes.to_numpy()
-            full = np.full(len(frame), None, dtype=object)
+            parts = []
             for code, label in self.crm.items():
                 rows = np.flatnonzero(codes == code)
                 events = None
                 if table == "activities" and SYSTEMS[code] == "salesforce":
                     events = frame["type"].cat.codes.to_numpy()[rows] == 2  # meetings
                 keys = frame["key"].to_numpy()[rows]
-                full[rows] = source_ids(label, SYSTEMS[code], table, keys, events)
-            self.ids[table] = full
+                parts.append((rows, source_ids(label, SYSTEMS[code], table, keys, events)))
+            self.ids[table] = _scatter(len(frame), parts)
             self.rows[table] = np.flatnonzero(np.isin(codes, list(self.crm)))
 
-    def refs(self, target: str, keys: np.ndarray, systems: np.ndarray) -> np.ndarray:
-        """Namespaced ids of rows ``keys`` of ``target``; -1 gives None, keys past the end give
+    def refs(self, target: str, keys: np.ndarray, systems: np.ndarray) -> pa.Array:
+        """Namespaced ids of rows ``keys`` of ``target``; -1 gives null, keys past the end give
         ids of rows that no longer exist (deleted records)."""
         known = self.ids[target]
-        out = np.full(len(keys), None, dtype=object)
-        present = (keys >= 0) & (keys < len(known))
-        out[present] = known[keys[present]]
+        present = np.flatnonzero((keys >= 0) & (keys < len(known)))
+        parts = [(present, known.take(pa.array(keys[present])))]
         gone = np.flatnonzero(keys >= len(known))
         for code, label in self.crm.items():
             rows = gone[systems[gone] == code]
-            out[rows] = source_ids(label, SYSTEMS[code], target, keys[rows])
-        return out
+            parts.append((rows, source_ids(label, SYSTEMS[code], target, keys[rows])))
+        return _scatter(len(keys), parts)
 
     def source_column(self, codes: np.ndarray) -> pd.Categorical:
         """The ``source`` column: each row's part label."""
@@ -69,6 +70,17 @@ class _Projection:
         remap = np.full(len(SYSTEMS), -1)
         remap[present] = np.arange(len(present))
         return pd.Categorical.from_codes(remap[codes], [self.crm[c] for c in present])
+
+
+def _scatter(length: int, parts: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
+    """An array of ``length`` nulls with each part's values put at its row positions."""
+    position = np.full(length, -1, dtype=np.int64)
+    offset = 0
+    for rows, _ in parts:
+        position[rows] = np.arange(offset, offset + len(rows))
+        offset += len(rows)
+    values = pa.concat_arrays([pa.array([], type=pa.large_string())] + [v for _, v in parts])
+    return values.take(pa.array(position, mask=position < 0))
 
 
 def canonical_tables(
@@ -112,6 +124,11 @@ def _columns(frame: pd.DataFrame, names: tuple[str, ...]) -> dict[str, object]:
         extension = isinstance(column.dtype, pd.api.extensions.ExtensionDtype)
         out[name] = column.array if extension else column.to_numpy()
     return out
+
+
+def _strings(values: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """Arrow text as a canonical id column, sharing its buffers."""
+    return pd.array(values, dtype=STRING)
 
 
 def _frame(columns: dict[str, object]) -> pd.DataFrame:
@@ -199,12 +216,13 @@ def _crm_table(proj: _Projection, table: str) -> pd.DataFrame:
     frame, rows, systems = _select(proj, table)
     id_column, layout = _LAYOUTS[table]
     columns: dict[str, object] = {
-        id_column: proj.ids[table][rows],
+        id_column: _strings(proj.ids[table].take(pa.array(rows))),
         "source": proj.source_column(systems),
     }
     for part in layout:
         if isinstance(part, _Ref):
-            columns[part.column] = proj.refs(part.target, frame[part.field].to_numpy(), systems)
+            keys = frame[part.field].to_numpy()
+            columns[part.column] = _strings(proj.refs(part.target, keys, systems))
         else:
             columns.update(_columns(frame, part))
     return _frame(columns)
@@ -215,7 +233,9 @@ def _spend(frame: pd.DataFrame, label: str | None) -> pd.DataFrame:
         frame = frame.iloc[:0]
     return _frame(
         {
-            "spend_id": source_ids(label or "", "spend", "spend", frame["key"].to_numpy()),
+            "spend_id": _strings(
+                source_ids(label or "", "spend", "spend", frame["key"].to_numpy())
+            ),
             "source": pd.Categorical([label] * len(frame)) if label else pd.Categorical([]),
             **_columns(frame, ("date", "channel", "campaign", "cost", "currency")),
         }

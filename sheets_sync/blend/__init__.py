@@ -26,7 +26,7 @@ from sheets_sync.blend.union import check_source_names, prepare_source_table, un
 from sheets_sync.dataset import Dataset
 from sheets_sync.identity import company_keys, person_keys
 from sheets_sync.issues import DataIssue
-from sheets_sync.model import TABLE_NAMES
+from sheets_sync.model import STRING, TABLE_NAMES
 
 __all__ = ["blend"]
 
@@ -57,8 +57,10 @@ def blend(
     tables = {name: union_table(name, parts[name]) for name in TABLE_NAMES}
     harmonise_channels(tables, channel_aliases)
     issues.extend(unmatched_channel_issues(tables))
-    tables["leads"]["person_key"] = person_keys(tables["leads"])
-    tables["accounts"]["company_key"] = company_keys(tables["accounts"], tables["leads"])
+    tables["leads"]["person_key"] = person_keys(tables["leads"]).astype(STRING)
+    tables["accounts"]["company_key"] = company_keys(tables["accounts"], tables["leads"]).astype(
+        STRING
+    )
     duplicates, found = duplicate_report(tables)
     issues.extend(found)
     return Dataset(

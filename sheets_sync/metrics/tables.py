@@ -8,8 +8,8 @@ The engine never groups on strings or joins per query. For each table it needs, 
 - datetime columns as ``int64`` nanoseconds since the epoch (UTC), missing as ``NAT``;
 - any other column (custom fields included) factorised on first use, and the row masks of
   metric ``where`` conditions;
-- id columns hashed once (:class:`KeyIndex`), so joins, the quality checks and raw-data name
-  lookups share one hash table per table and id column.
+- id columns as one Arrow array each (:class:`KeyIndex`), shared by the joins, the quality
+  checks and raw-data name lookups.
 
 ``region`` is the owner's region when the row has an owner whose region is known, otherwise the
 row's own region (leads, accounts) or its account's region (deals, activities, tickets).
@@ -22,10 +22,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sheets_sync.dataset import Dataset
 from sheets_sync.errors import MetricError
 from sheets_sync.metrics.query import DIMENSIONS
+from sheets_sync.model import arrow_strings
 
 NAT = np.iinfo(np.int64).min
 
@@ -235,65 +238,32 @@ class MetricTable:
 
 @dataclass(frozen=True)
 class KeyIndex:
-    """The distinct present values of an id column, hashed once, and the first row of each."""
+    """An id column as one Arrow string array, for finding rows by id.
 
-    index: pd.Index
-    #: Row of each ``index`` entry; ``None`` when the ids are unique and all present, so an
-    #: entry's position is its row.
-    rows: np.ndarray | None
+    Lookups hash with Arrow (``index_in``) straight from the columns' Arrow buffers: no Python
+    string is made per id, so joining millions of rows costs no memory beyond the positions.
+    """
+
+    values: pa.Array
 
     @classmethod
     def of(cls, ids: pd.Series) -> KeyIndex:
         """Index ``ids`` (a column with a RangeIndex)."""
-        direct = pd.Index(ids.to_numpy(dtype=object))
-        if direct.is_unique and not direct.hasnans:
-            # The common case (unique ids): the hash table built for the check is reused.
-            return cls(direct, None)
-        first = ids.dropna().drop_duplicates()
-        return cls(pd.Index(first.to_numpy(dtype=object)), first.index.to_numpy(dtype=np.int64))
+        return cls(arrow_strings(ids))
 
     def find(self, keys: pd.Series) -> np.ndarray:
         """The first row whose id equals each of ``keys``; -1 where none does or it is missing."""
-        if len(self.index) == 0 or len(keys) == 0:
+        if len(self.values) == 0 or len(keys) == 0:
             return np.full(len(keys), -1, dtype=np.int64)
-        heads, run = _runs(keys.to_numpy(dtype=object))
-        found = np.asarray(self.index.get_indexer(heads), dtype=np.int64)
-        if self.rows is not None:
-            found = np.append(self.rows, -1)[found]  # position -1 picks the trailing -1
-        return found if run is None else found[run]
+        options = pc.SetLookupOptions(self.values, skip_nulls=True)
+        found = pc.index_in(arrow_strings(keys), options=options).fill_null(-1)
+        return np.asarray(found.to_numpy(), dtype=np.int64)
 
 
 def first_rows(target_keys: pd.Series, keys: pd.Series) -> np.ndarray:
     """Position of the first ``target_keys`` entry equal to each of ``keys`` (-1 when none or
     missing); ``target_keys`` has a RangeIndex. Uncached: tables use :meth:`MetricTable.rows_in`."""
     return KeyIndex.of(target_keys).find(keys)
-
-
-_RUN_SAMPLE = 2_000
-
-
-def _runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """The first key of each run of equal consecutive keys, and each key's run number.
-
-    Child rows often come grouped by parent (all stage changes of a deal together): hashing
-    one key per run instead of every key makes the lookup several times cheaper. ``None``
-    as run numbers means ``keys`` are returned as they are: no run is longer than one key, the
-    first keys show too few repeats to be worth it, or keys cannot be compared.
-    """
-    if len(keys) < 2:
-        return keys, None
-    try:
-        # Comparing every neighbour costs about a third of hashing: look at a sample first and
-        # skip that pass when keys rarely repeat (owner ids of deals, say).
-        sample = keys[: _RUN_SAMPLE + 1]
-        if np.count_nonzero(sample[1:] == sample[:-1]) < len(sample) // 4:
-            return keys, None
-        starts = np.append(True, keys[1:] != keys[:-1]).astype(bool)
-    except TypeError:  # e.g. pd.NA, whose comparison has no truth value
-        return keys, None
-    if starts.all():
-        return keys, None
-    return keys[starts], np.cumsum(starts) - 1
 
 
 def metric_table(dataset: Dataset, name: str) -> MetricTable:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from sheets_sync.blend import blend
 from sheets_sync.issues import Severity
 from tests.blend.frames import result
@@ -51,11 +53,11 @@ def test_person_and_company_keys_are_added_as_columns() -> None:
     dataset = _dataset()
     leads = dataset.table("leads").set_index("lead_id")
     assert leads.loc["hubspot:1", "person_key"] == "jane.doe@acme.com"
-    assert leads.loc["sfdc:L3", "person_key"] is None
+    assert pd.isna(leads.loc["sfdc:L3", "person_key"])
     accounts = dataset.table("accounts").set_index("account_id")
-    assert accounts["company_key"].to_dict() == {
+    assert accounts["company_key"].fillna("-").to_dict() == {
         "sfdc:A1": "acme.com",
-        "sfdc:A2": None,
+        "sfdc:A2": "-",
         "hubspot:9": "acme.com",
     }
 

@@ -84,7 +84,8 @@ def test_custom_columns_are_kept_after_the_canonical_ones() -> None:
 
 
 def test_namespaced_keeps_missing_ids_missing() -> None:
-    assert namespaced("sf", pd.Series(["1", None, 3])).tolist() == ["sf:1", None, "sf:3"]
+    ids = namespaced("sf", pd.Series(["1", None, 3]))
+    assert ids.iloc[0] == "sf:1" and pd.isna(ids.iloc[1]) and ids.iloc[2] == "sf:3"
 
 
 def test_empty_frames_are_typed() -> None:

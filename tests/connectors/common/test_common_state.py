@@ -134,7 +134,7 @@ def test_to_canonical_namespaces_ids_and_keeps_custom_columns():
     )
     frame, _ = to_canonical(raw, stream, "sfdc", {"status": lambda r: pd.Series(["open"])})
     row = frame.iloc[0]
-    assert row["deal_id"] == "sfdc:006A" and row["owner_id"] is None
+    assert row["deal_id"] == "sfdc:006A" and pd.isna(row["owner_id"])
     assert row["source"] == "sfdc" and row["status"] == "open" and row["tier"] == "Gold"
     assert row["name"] == "=IMPORTXML(x)"
     assert str(frame["created_at"].dtype) == "datetime64[ns, UTC]"

@@ -53,7 +53,7 @@ def test_fast_ids_equal_namespaced_vendor_ids(system):
     events = keys % 3 == 0
     expected = namespaced("demo-x", vendor_ids(system, "activities", keys, events))
     actual = source_ids("demo-x", system, "activities", keys, events)
-    assert list(actual) == list(expected)
+    assert actual.to_pylist() == expected.tolist()
 
 
 def test_sources_of_one_refresh_share_the_company_and_free_it_after():

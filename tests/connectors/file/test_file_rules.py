@@ -54,7 +54,7 @@ def test_coalesce_derive_and_conditions(tmp_path):
     assert accounts["churned_at"].notna().tolist() == [True, False, False]
     assert accounts["region"].isna().tolist() == [False, True, False]
     assert set(accounts["region"].dropna()) == {"EU"}
-    assert accounts["band"].tolist() == ["A", None, None]
+    assert accounts["band"].fillna("-").tolist() == ["A", "-", "-"]
     by_column = {i.column: i for i in result.issues if i.rows}
     assert by_column["band"].severity == "info" and by_column["band"].rows == (4,)
     assert "'Age' value(s) are not whole numbers" in by_column["customer_since"].message

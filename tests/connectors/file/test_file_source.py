@@ -82,9 +82,9 @@ def test_csv_round_trip_types_ids_and_custom_fields(tmp_path):
     assert pd.isna(deals.loc[2, "amount"])
     assert deals.loc[1, "created_at"] == pd.Timestamp("2024-02-05", tz="UTC")
     assert deals.loc[0, "name"] == "Big deal"
-    assert deals.loc[2, "owner_id"] is None
+    assert pd.isna(deals.loc[2, "owner_id"])
     assert list(deals["source"].astype(str)) == ["crm"] * 3
-    assert deals.columns[-1] == "region_code" and deals.loc[1, "region_code"] is None
+    assert deals.columns[-1] == "region_code" and pd.isna(deals.loc[1, "region_code"])
     assert str(deals["created_at"].dtype) == "datetime64[ns, UTC]"
 
 
@@ -192,7 +192,7 @@ def test_lookup_miss_fallback_and_when_are_reported(tmp_path):
     deals = result.tables["deals"]
     assert deals["status"].astype(str).tolist() == ["won", "won", "open"]
     assert deals.loc[2, "created_at"] == pd.Timestamp("2024-06-30", tz="UTC")
-    assert deals["series"].tolist() == ["GTX", None, None]
+    assert deals["series"].fillna("-").tolist() == ["GTX", "-", "-"]
     messages = [i.describe() for i in result.issues]
     assert any(
         "2 row(s) of deals.csv with Product 'GTXPro' not found in products.csv" in m
