@@ -195,7 +195,7 @@ def load_dataset(size: int, seed: int, data: str) -> tuple[Dataset, str]:
             sources = [DemoSource(name, {**options, "flavor": flavor}) for name, flavor in parts]
             results = [(source.name, source.read(context)) for source in sources]
             del sources
-            dataset = blend(results)
+            dataset = blend(results, release_inputs=True)
             del results
             release_free_memory()
             return dataset, "the demo source (3 parts), blended"

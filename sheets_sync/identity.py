@@ -22,6 +22,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from sheets_sync.model import isin_strings
+
 FREE_MAIL_DOMAINS: frozenset[str] = frozenset(
     {
         "gmail.com",
@@ -156,7 +158,7 @@ def company_keys(accounts: pd.DataFrame, leads: pd.DataFrame | None = None) -> p
     if not needs.any():
         return own
     # Only the leads of accounts without a usable domain matter; skip normalising the rest.
-    wanted = leads[leads["account_id"].isin(accounts["account_id"][needs]).to_numpy(dtype=bool)]
+    wanted = leads[isin_strings(leads["account_id"], accounts["account_id"][needs])]
     fallback = _lead_domain_by_account(wanted)
     from_leads = accounts["account_id"].map(fallback)
     return own.where(~needs, from_leads).astype(object).where(lambda s: s.notna(), None)

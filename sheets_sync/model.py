@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.api.types import union_categoricals
 
 from sheets_sync.errors import SchemaError
@@ -306,6 +307,17 @@ def arrow_strings(values: pd.Series) -> pa.Array:
     if values.dtype != STRING:
         values = values.astype(STRING)
     return pa.chunked_array(pa.array(values.array), type=pa.large_string()).combine_chunks()
+
+
+def isin_strings(values: pd.Series, candidates: pd.Series) -> np.ndarray:
+    """True where ``values`` equals one of ``candidates`` (missing never matches), as text.
+
+    Arrow hashes both columns in their own buffers; ``Series.isin`` on Arrow text first turns
+    every candidate into a Python object, which costs seconds with millions of ids.
+    """
+    options = pc.SetLookupOptions(arrow_strings(candidates), skip_nulls=True)
+    found = pc.is_in(arrow_strings(values), options=options)
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def empty_frame(table: str) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from sheets_sync.dataset import Dataset
 from sheets_sync.errors import MetricError
 from sheets_sync.issues import Severity
 from sheets_sync.metrics.tables import metric_table
+from sheets_sync.model import isin_strings
 
 STALE_AFTER_DAYS = 90
 """An open deal is stale when neither updated nor (without ``updated_at``) created for this long."""
@@ -227,7 +228,7 @@ def _past_due_open_deals(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
 def _owners_without_deals(dataset: Dataset, now: pd.Timestamp) -> pd.DataFrame:
     owners = dataset.table("owners")
     inactive = owners["active"].eq(False).fillna(False).to_numpy(dtype=bool)
-    idle = ~owners["owner_id"].isin(dataset.table("deals")["owner_id"]).to_numpy(dtype=bool)
+    idle = ~isin_strings(owners["owner_id"], dataset.table("deals")["owner_id"])
     bad = owners[idle & ~inactive]
     return _rows(bad, "owner_id", ["email", "team", "active"], "owner has no deals")
 

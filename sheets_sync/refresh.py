@@ -164,9 +164,10 @@ def read_sources(
 
 
 def blend_reads(reads: list[SourceRead], config: RefreshConfig) -> Dataset:
-    """Blend what the sources read, as the config's blend section says."""
+    """Blend what the sources read, as the config's blend section says; the reads' tables are
+    handed over to the dataset (the reads are left without them)."""
     parts = [part for read in reads for part in read.parts()]
-    return blend(parts, channel_aliases=config.blend.channel_aliases or None)
+    return blend(parts, channel_aliases=config.blend.channel_aliases or None, release_inputs=True)
 
 
 def refresh(

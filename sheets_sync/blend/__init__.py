@@ -35,6 +35,7 @@ def blend(
     results: Sequence[tuple[str, SourceResult]],
     *,
     channel_aliases: Mapping[str, str] | None = None,
+    release_inputs: bool = False,
 ) -> Dataset:
     """Blend ``(source name, SourceResult)`` pairs into one :class:`Dataset`.
 
@@ -42,19 +43,40 @@ def blend(
     name reports should use, e.g. ``{"Google Ads": "Paid Search"}``. Raises
     :class:`~sheets_sync.errors.SchemaError` naming the source when a source breaks the id
     namespacing contract, and :class:`~sheets_sync.errors.ConfigError` for a blank alias.
+
+    Tables are unioned one at a time. With ``release_inputs`` each source's table is taken out
+    of its result once unioned, so a large refresh holds at most one table twice instead of the
+    whole company (the results are left without tables).
     """
     sources = check_source_names(results)
     issues: list[DataIssue] = []
-    parts: dict[str, list[tuple[str, pd.DataFrame]]] = {name: [] for name in TABLE_NAMES}
     row_counts: dict[str, dict[str, int]] = {}
+    orders: dict[str, dict[str, int]] = {}
     for source, result in results:
         issues.extend(result.issues)
         row_counts[source] = result.row_counts()
-        for table, frame in result.tables.items():
-            kept, found = prepare_source_table(source, table, frame)
+        orders[source] = {table: i for i, table in enumerate(result.tables)}
+        unknown = sorted(set(result.tables) - set(TABLE_NAMES))
+        if unknown:
+            prepare_source_table(source, unknown[0], result.tables[unknown[0]])  # raises
+    # Per source, table issues come in the source's own table order, as when read one by one.
+    found_by_source: dict[str, list[tuple[int, list[DataIssue]]]] = {s: [] for s in sources}
+    tables: dict[str, pd.DataFrame] = {}
+    for name in TABLE_NAMES:
+        parts: list[tuple[str, pd.DataFrame]] = []
+        for source, result in results:
+            if name not in result.tables:
+                continue
+            frame = result.tables.pop(name) if release_inputs else result.tables[name]
+            kept, found = prepare_source_table(source, name, frame)
+            del frame
+            found_by_source[source].append((orders[source][name], found))
+            parts.append((source, kept))
+        tables[name] = union_table(name, parts)
+        del parts
+    for source in sources:
+        for _, found in sorted(found_by_source[source], key=lambda pair: pair[0]):
             issues.extend(found)
-            parts[table].append((source, kept))
-    tables = {name: union_table(name, parts[name]) for name in TABLE_NAMES}
     harmonise_channels(tables, channel_aliases)
     issues.extend(unmatched_channel_issues(tables))
     tables["leads"]["person_key"] = person_keys(tables["leads"]).astype(STRING)
