@@ -482,12 +482,20 @@ def concat_tables(frames: Iterable[pd.DataFrame], table: str) -> pd.DataFrame:
         pieces = [_column_or_blank(part, name, kind) for part in filled]
         if kind is Kind.CATEGORY or (kind is None and all(map(_is_text_category, pieces))):
             data[name] = _stack_categories(pieces)
+        elif all(p.dtype == STRING for p in pieces):
+            data[name] = pd.Series(pd.array(_one_chunk(pieces), dtype=STRING))
         else:
             stacked = pd.concat(pieces, ignore_index=True)
             if kind is not None and str(stacked.dtype) != dtype_of(kind):
                 stacked = _coerce(stacked, kind)
             data[name] = stacked
     return pd.DataFrame(data)
+
+
+def _one_chunk(pieces: list[pd.Series]) -> pa.Array:
+    """The Arrow text of ``pieces`` end to end in one contiguous array, so that later lookups
+    (:func:`arrow_strings`) use its buffers as they are instead of copying them."""
+    return pa.concat_arrays([arrow_strings(p) for p in pieces])
 
 
 def _is_text_category(values: pd.Series) -> bool:
