@@ -298,15 +298,19 @@ def spec(table: str) -> TableSpec:
 
 def namespaced(source: str, ids: pd.Series) -> pd.Series:
     """Prefix raw ids with ``source:``, keeping missing ids missing."""
-    text = ids if ids.dtype == STRING else ids.astype(STRING)
-    return source + ":" + text
+    return source + ":" + _coerce(ids, Kind.ID)
 
 
 def arrow_strings(values: pd.Series) -> pa.Array:
     """``values`` as Arrow large strings: the column's own buffers when it is :data:`STRING`."""
-    if values.dtype != STRING:
-        values = values.astype(STRING)
-    return pa.chunked_array(pa.array(values.array), type=pa.large_string()).combine_chunks()
+    text = _coerce(values, Kind.TEXT)
+    return pa.chunked_array(pa.array(text.array), type=pa.large_string()).combine_chunks()
+
+
+def string_array(values: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """Arrow text as a :data:`STRING` column's array, sharing its buffers (the inverse of
+    :func:`arrow_strings`)."""
+    return pd.array(values, dtype=STRING)
 
 
 def isin_strings(values: pd.Series, candidates: pd.Series) -> np.ndarray:
@@ -437,14 +441,14 @@ def conform(
                 )
             )
         out[col.name] = typed
-    extras = {c: _text_as_string(frame[c]) for c in frame.columns if c not in out}
+    extras = {c: text_as_string(frame[c]) for c in frame.columns if c not in out}
     result = pd.DataFrame({**out, **extras}, index=frame.index)
     return result, issues
 
 
-def _text_as_string(values: pd.Series) -> pd.Series:
-    """An extra (custom) column: text held as Python objects becomes :data:`STRING`, like
-    canonical text; numbers, dates and mixed values are kept as they are."""
+def text_as_string(values: pd.Series) -> pd.Series:
+    """``values`` as :data:`STRING` when it is text held as Python objects, like canonical text;
+    numbers, dates and mixed values are kept as they are (custom columns, the demo's frames)."""
     if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) == "string":
         return values.astype(STRING)
     return values
@@ -483,7 +487,7 @@ def concat_tables(frames: Iterable[pd.DataFrame], table: str) -> pd.DataFrame:
         if kind is Kind.CATEGORY or (kind is None and all(map(_is_text_category, pieces))):
             data[name] = _stack_categories(pieces)
         elif all(p.dtype == STRING for p in pieces):
-            data[name] = pd.Series(pd.array(_one_chunk(pieces), dtype=STRING))
+            data[name] = pd.Series(string_array(_one_chunk(pieces)))
         else:
             stacked = pd.concat(pieces, ignore_index=True)
             if kind is not None and str(stacked.dtype) != dtype_of(kind):
@@ -522,7 +526,7 @@ def blank_column(kind: Kind, length: int) -> pd.Series:
         empty = pd.Index([], dtype="string")
         return pd.Series(pd.Categorical.from_codes(np.full(length, -1), categories=empty))
     if kind in (Kind.ID, Kind.TEXT):
-        return pd.Series(np.full(length, None, dtype=object), dtype=STRING)
+        return pd.Series(string_array(pa.nulls(length, pa.large_string())))
     if kind in (Kind.NUMBER, Kind.MONEY):
         return pd.Series(np.full(length, np.nan), dtype="float64")
     # a scalar pd.NA cannot fill every dtype; a list of None can

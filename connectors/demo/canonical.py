@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from connectors.demo.ids import source_ids
 from connectors.demo.vocab import SYSTEMS
-from sheets_sync.model import STRING
+from sheets_sync.model import string_array
 
 CRM_TABLES = (
     "owners",
@@ -126,11 +126,6 @@ def _columns(frame: pd.DataFrame, names: tuple[str, ...]) -> dict[str, object]:
     return out
 
 
-def _strings(values: pa.Array) -> pd.api.extensions.ExtensionArray:
-    """Arrow text as a canonical id column, sharing its buffers."""
-    return pd.array(values, dtype=STRING)
-
-
 def _frame(columns: dict[str, object]) -> pd.DataFrame:
     """A frame over ``columns`` without the consolidating copy: conform builds the final frame."""
     return pd.DataFrame(columns, copy=False)
@@ -216,13 +211,13 @@ def _crm_table(proj: _Projection, table: str) -> pd.DataFrame:
     frame, rows, systems = _select(proj, table)
     id_column, layout = _LAYOUTS[table]
     columns: dict[str, object] = {
-        id_column: _strings(proj.ids[table].take(pa.array(rows))),
+        id_column: string_array(proj.ids[table].take(pa.array(rows))),
         "source": proj.source_column(systems),
     }
     for part in layout:
         if isinstance(part, _Ref):
             keys = frame[part.field].to_numpy()
-            columns[part.column] = _strings(proj.refs(part.target, keys, systems))
+            columns[part.column] = string_array(proj.refs(part.target, keys, systems))
         else:
             columns.update(_columns(frame, part))
     return _frame(columns)
@@ -233,7 +228,7 @@ def _spend(frame: pd.DataFrame, label: str | None) -> pd.DataFrame:
         frame = frame.iloc[:0]
     return _frame(
         {
-            "spend_id": _strings(
+            "spend_id": string_array(
                 source_ids(label or "", "spend", "spend", frame["key"].to_numpy())
             ),
             "source": pd.Categorical([label] * len(frame)) if label else pd.Categorical([]),

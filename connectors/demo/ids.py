@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from sheets_sync.model import STRING, arrow_strings, namespaced
+from sheets_sync.model import arrow_strings, namespaced, string_array
 
 SF_PREFIX = {
     "deals": "006",
@@ -52,7 +52,7 @@ def vendor_ids(
 ) -> pd.Series:
     """The ids the CRM (or spend sheet) would use for rows ``keys`` of ``table``."""
     if system == "salesforce":
-        return pd.Series(pd.array(salesforce_ids(table, keys, events), dtype=STRING))
+        return pd.Series(string_array(salesforce_ids(table, keys, events)))
     if system == "hubspot":
         return pd.Series(np.asarray(keys, dtype=np.int64) + HS_BASE[table] + 1)
     return pd.Series(np.asarray(keys, dtype=np.int64) + SPEND_HEADER_ROWS + 1)

@@ -25,7 +25,7 @@ from connectors.demo.spend import build_spend
 from connectors.demo.tickets import build_tickets
 from connectors.demo.timeline import Window, rng_for
 from sheets_sync.memory import release_free_memory
-from sheets_sync.model import STRING
+from sheets_sync.model import text_as_string
 
 DEALS_PER_ACCOUNT = 1.6  # new-business deals per account: some accounts try twice, some never
 
@@ -73,7 +73,7 @@ def _text_as_arrow(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with its text columns (names, e-mails, domains) as Arrow strings: the canonical
     tables then share these buffers instead of each holding a copy."""
     text = [c for c in frame.columns if frame[c].dtype == object]
-    return frame.astype(dict.fromkeys(text, STRING)) if text else frame
+    return frame.assign(**{c: text_as_string(frame[c]) for c in text}) if text else frame
 
 
 class Company:

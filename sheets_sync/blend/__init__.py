@@ -22,7 +22,12 @@ import pandas as pd
 from connectors.base import SourceResult
 from sheets_sync.blend.channels import harmonise_channels, unmatched_channel_issues
 from sheets_sync.blend.duplicates import duplicate_report
-from sheets_sync.blend.union import check_source_names, prepare_source_table, union_table
+from sheets_sync.blend.union import (
+    check_source_names,
+    check_table_name,
+    prepare_source_table,
+    union_table,
+)
 from sheets_sync.dataset import Dataset
 from sheets_sync.identity import company_keys, person_keys
 from sheets_sync.issues import DataIssue
@@ -56,9 +61,8 @@ def blend(
         issues.extend(result.issues)
         row_counts[source] = result.row_counts()
         orders[source] = {table: i for i, table in enumerate(result.tables)}
-        unknown = sorted(set(result.tables) - set(TABLE_NAMES))
-        if unknown:
-            prepare_source_table(source, unknown[0], result.tables[unknown[0]])  # raises
+        for table in result.tables:
+            check_table_name(source, table)
     # Per source, table issues come in the source's own table order, as when read one by one.
     found_by_source: dict[str, list[tuple[int, list[DataIssue]]]] = {s: [] for s in sources}
     tables: dict[str, pd.DataFrame] = {}

@@ -38,6 +38,15 @@ def check_source_names(results: Sequence[tuple[str, SourceResult]]) -> list[str]
     return names
 
 
+def check_table_name(source: str, table: str) -> None:
+    """Raise :class:`SchemaError` naming the source when ``table`` is not a canonical table."""
+    if table not in TABLES:
+        raise SchemaError(
+            f"source {source!r} returned unknown table {table!r}; "
+            f"canonical tables are: {', '.join(TABLE_NAMES)}"
+        )
+
+
 def prepare_source_table(
     source: str, table: str, frame: pd.DataFrame
 ) -> tuple[pd.DataFrame, list[DataIssue]]:
@@ -48,11 +57,7 @@ def prepare_source_table(
     name. Foreign ids (owner_id, account_id...) without the prefix are reported as warnings,
     because they can never match a record and break joins.
     """
-    if table not in TABLES:
-        raise SchemaError(
-            f"source {source!r} returned unknown table {table!r}; "
-            f"canonical tables are: {', '.join(TABLE_NAMES)}"
-        )
+    check_table_name(source, table)
     tspec = TABLES[table]
     key = tspec.primary_key
     if key not in frame.columns:
