@@ -11,7 +11,11 @@ pandas DataFrame whose columns follow a :class:`TableSpec`:
 - dimension text (stage, channel, region...) is ``category`` for fast grouping; ids and free
   text (names, e-mails) are :data:`STRING`, pandas' Arrow-backed string dtype (the default
   ``str`` of pandas 3): one contiguous buffer per column instead of a Python object per value,
-  about a third of the memory, with missing values as ``NaN``.
+  about a third of the memory, with missing values as ``NaN``;
+- references (an id column other than the table's primary key: ``owner_id``, ``account_id``,
+  a stage change's ``deal_id``...) are ``category`` over :data:`STRING` ids
+  (:func:`as_reference`): each distinct id is stored once and rows hold 1 to 4 byte codes, a
+  fraction of the memory of repeating every id.
 
 :func:`conform` turns a source's frame into a canonical one: it coerces types, adds missing
 optional columns (reported as info), and raises :class:`~sheets_sync.errors.SchemaError` naming
@@ -33,7 +37,7 @@ from pandas.api.types import union_categoricals
 
 from sheets_sync.errors import SchemaError
 from sheets_sync.issues import DataIssue, Severity
-from sheets_sync.memory import use_system_allocator_for_arrow
+from sheets_sync.memory import map_large_blocks, use_system_allocator_for_arrow
 
 
 class Kind(StrEnum):
@@ -80,6 +84,13 @@ class TableSpec:
             if col.name == name:
                 return col
         raise KeyError(f"{self.name} has no column {name!r}")
+
+    def is_reference(self, name: str) -> bool:
+        """Whether column ``name`` holds ids of other rows (an id column other than the primary
+        key); such columns are stored by :func:`as_reference`."""
+        return name != self.primary_key and any(
+            c.name == name and c.kind is Kind.ID for c in self.columns
+        )
 
     @property
     def names(self) -> list[str]:
@@ -263,6 +274,7 @@ TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
 #: The dtype of ids and free text: Arrow-backed strings, missing as NaN (pandas 3's ``str``).
 STRING = pd.StringDtype("pyarrow", na_value=np.nan)
 use_system_allocator_for_arrow()  # so the memory of a finished refresh goes back to the system
+map_large_blocks()  # and so do the large temporaries of every query
 
 _DTYPES = {
     Kind.ID: STRING,
@@ -302,7 +314,12 @@ def namespaced(source: str, ids: pd.Series) -> pd.Series:
 
 
 def arrow_strings(values: pd.Series) -> pa.Array:
-    """``values`` as Arrow large strings: the column's own buffers when it is :data:`STRING`."""
+    """``values`` as Arrow large strings: the column's own buffers when it is :data:`STRING`,
+    its categories taken by its codes when it is a category."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        labels = arrow_strings(pd.Series(values.cat.categories))
+        codes = values.cat.codes.to_numpy()
+        return labels.take(pa.array(codes, mask=codes < 0))
     text = _coerce(values, Kind.TEXT)
     return pa.chunked_array(pa.array(text.array), type=pa.large_string()).combine_chunks()
 
@@ -319,15 +336,72 @@ def isin_strings(values: pd.Series, candidates: pd.Series) -> np.ndarray:
     Arrow hashes both columns in their own buffers; ``Series.isin`` on Arrow text first turns
     every candidate into a Python object, which costs seconds with millions of ids.
     """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        # Each distinct value once, then spread to the rows by their codes.
+        return per_row(values, isin_strings(pd.Series(values.cat.categories), candidates), False)
+    if isinstance(candidates.dtype, pd.CategoricalDtype):
+        used = np.unique(candidates.cat.codes.to_numpy())
+        candidates = pd.Series(candidates.cat.categories[used[used >= 0]])
     options = pc.SetLookupOptions(arrow_strings(candidates), skip_nulls=True)
     found = pc.is_in(arrow_strings(values), options=options)
     return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def per_row(values: pd.Series, per_category: np.ndarray, missing: Any) -> np.ndarray:
+    """For each row of the category column ``values``, the entry of ``per_category`` (one per
+    category) for its value, or ``missing`` where the row has none."""
+    padded = np.append(per_category, np.array([missing], dtype=per_category.dtype))
+    return padded[values.cat.codes.to_numpy()]  # code -1 picks the trailing ``missing``
+
+
+def column_dtype(table: str, column: ColumnSpec) -> str:
+    """The name of the dtype of canonical ``column`` of ``table`` (``str(dtype)``): its kind's,
+    or ``category`` for a reference (see :meth:`TableSpec.is_reference`)."""
+    return "category" if spec(table).is_reference(column.name) else dtype_of(column.kind)
+
+
+def as_reference(values: pd.Series) -> pd.Series:
+    """Ids of other rows as a ``category`` over :data:`STRING` ids, missing as ``NaN``.
+
+    Arrow's dictionary encoding finds the distinct ids in the column's own buffers (categories
+    in order of first appearance); a column that already is such a category is returned as is.
+    """
+    if _is_text_category(values) and values.cat.categories.dtype == STRING:
+        return values
+    return _reference(arrow_strings(values).dictionary_encode())
+
+
+def _reference(encoded: pa.DictionaryArray) -> pd.Series:
+    """A reference column over Arrow's dictionary-encoded ids, sharing the dictionary's buffers.
+
+    The dictionary is distinct by construction, so pandas is told so: its own check builds a
+    hash table of every category as a Python string (about 100 MB for a million ids), which
+    would then stay with the column.
+    """
+    codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False))
+    categories = pd.Index(string_array(encoded.dictionary))
+    categories._cache["is_unique"] = True
+    values = pd.Categorical.from_codes(codes, categories=categories, validate=False)
+    values.categories._cache.pop("_engine", None)
+    return pd.Series(values)
+
+
+def _stack_references(pieces: list[pd.Series]) -> pd.Series:
+    """Stack reference columns on the union of their ids, merged by Arrow's hashing."""
+    chunks = []
+    for piece in map(as_reference, pieces):
+        codes = piece.cat.codes.to_numpy().astype(np.int32)
+        ids = arrow_strings(pd.Series(piece.cat.categories))
+        chunks.append(pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), ids))
+    unified = pa.chunked_array(chunks).unify_dictionaries()
+    return _reference(pa.concat_arrays(unified.chunks))
+
+
 def empty_frame(table: str) -> pd.DataFrame:
     """Return an empty, correctly typed frame for ``table``."""
+    tspec = spec(table)
     return pd.DataFrame(
-        {c.name: pd.Series(dtype=pandas_dtype(c.kind)) for c in spec(table).columns}
+        {c.name: blank_column(c.kind, 0, tspec.is_reference(c.name)) for c in tspec.columns}
     )
 
 
@@ -394,12 +468,13 @@ def conform(
     out: dict[str, pd.Series] = {}
     frame = frame.reset_index(drop=True)
     for col in tspec.columns:
+        reference = tspec.is_reference(col.name)
         if col.name not in frame.columns:
-            out[col.name] = blank_column(col.kind, len(frame))
+            out[col.name] = blank_column(col.kind, len(frame), reference)
             issues.append(DataIssue(Severity.INFO, "column not provided", source, table, col.name))
             continue
         raw = frame[col.name]
-        typed = _coerce(raw, col.kind)
+        typed = as_reference(raw) if reference else _coerce(raw, col.kind)
         lost = typed.isna().to_numpy()
         if lost.any():
             # Only rows that came out missing can have lost a value; checking just those keeps
@@ -478,13 +553,16 @@ def concat_tables(frames: Iterable[pd.DataFrame], table: str) -> pd.DataFrame:
     filled = [f for f in parts if len(f)] or parts[:1]
     if len(filled) == 1:
         return filled[0].reset_index(drop=True)
-    kinds = {c.name: c.kind for c in spec(table).columns}
+    tspec = spec(table)
+    kinds = {c.name: c.kind for c in tspec.columns}
     names = list(dict.fromkeys(name for part in filled for name in part.columns))
     data: dict[str, pd.Series] = {}
     for name in names:
         kind = kinds.get(name)
-        pieces = [_column_or_blank(part, name, kind) for part in filled]
-        if kind is Kind.CATEGORY or (kind is None and all(map(_is_text_category, pieces))):
+        pieces = [_column_or_blank(part, name, kind, tspec.is_reference(name)) for part in filled]
+        if tspec.is_reference(name):
+            data[name] = _stack_references(pieces)
+        elif kind is Kind.CATEGORY or (kind is None and all(map(_is_text_category, pieces))):
             data[name] = _stack_categories(pieces)
         elif all(p.dtype == STRING for p in pieces):
             data[name] = pd.Series(string_array(_one_chunk(pieces)))
@@ -508,20 +586,26 @@ def _is_text_category(values: pd.Series) -> bool:
     )
 
 
-def _column_or_blank(frame: pd.DataFrame, name: str, kind: Kind | None) -> pd.Series:
+def _column_or_blank(
+    frame: pd.DataFrame, name: str, kind: Kind | None, reference: bool
+) -> pd.Series:
     """``frame[name]``, or a blank column of the right dtype when the frame lacks it."""
     if name in frame.columns:
         return frame[name].reset_index(drop=True)
     if kind is None:
         return pd.Series([None] * len(frame), dtype="object")
-    return blank_column(kind, len(frame))
+    return blank_column(kind, len(frame), reference)
 
 
-def blank_column(kind: Kind, length: int) -> pd.Series:
-    """An all-missing column of ``length`` rows with the canonical dtype of ``kind``.
+def blank_column(kind: Kind, length: int, reference: bool = False) -> pd.Series:
+    """An all-missing column of ``length`` rows with the canonical dtype of ``kind`` (of a
+    reference when ``reference``).
 
     Category columns get string categories, like filled ones, so they stack with them.
     """
+    if reference:
+        empty_ids = pd.Index(string_array(pa.array([], type=pa.large_string())))
+        return pd.Series(pd.Categorical.from_codes(np.full(length, -1), categories=empty_ids))
     if kind is Kind.CATEGORY:
         empty = pd.Index([], dtype="string")
         return pd.Series(pd.Categorical.from_codes(np.full(length, -1), categories=empty))

@@ -3,7 +3,8 @@
 Ids become vendor-shaped and namespaced by the label of the part that holds the row (``demo`` for
 a single-flavor source, ``demo-salesforce`` / ``demo-hubspot`` / ``demo-spend`` for flavor
 ``all``). Ids are built as Arrow text without a Python string per id, and references are
-resolved by position into the referenced table's id array.
+resolved by position into the referenced table's id array, then dictionary-encoded one column at
+a time (:func:`sheets_sync.model.as_reference`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pyarrow as pa
 
 from connectors.demo.ids import source_ids
 from connectors.demo.vocab import SYSTEMS
-from sheets_sync.model import string_array
+from sheets_sync.model import as_reference, string_array
 
 CRM_TABLES = (
     "owners",
@@ -217,7 +218,9 @@ def _crm_table(proj: _Projection, table: str) -> pd.DataFrame:
     for part in layout:
         if isinstance(part, _Ref):
             keys = frame[part.field].to_numpy()
-            columns[part.column] = string_array(proj.refs(part.target, keys, systems))
+            # Encoded right away, so only one column of repeated ids exists at a time.
+            refs = pd.Series(string_array(proj.refs(part.target, keys, systems)))
+            columns[part.column] = as_reference(refs)
         else:
             columns.update(_columns(frame, part))
     return _frame(columns)

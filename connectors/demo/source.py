@@ -21,7 +21,7 @@ from connectors.demo.options import parse_options
 from connectors.demo.universe import Company, shared_company
 from sheets_sync.issues import DataIssue
 from sheets_sync.memory import release_free_memory
-from sheets_sync.model import TABLE_NAMES, conform, spec
+from sheets_sync.model import TABLE_NAMES, TABLES, conform, spec
 
 PARTS = ("salesforce", "hubspot", "spend")
 # Canonical tables each part provides.
@@ -113,6 +113,8 @@ def _only(result: SourceResult, label: str, issues: list[DataIssue]) -> SourceRe
     for name, frame in result.tables.items():
         part = frame.loc[(frame["source"] == label).to_numpy()].reset_index(drop=True)
         for column in part.columns:
+            if TABLES[name].is_reference(column):
+                continue  # ids other parts' rows use do no harm and share one dictionary
             if isinstance(part[column].dtype, pd.CategoricalDtype):
                 # The other parts' labels, stages... are no values of this part.
                 part[column] = part[column].cat.remove_unused_categories()

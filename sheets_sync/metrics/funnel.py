@@ -119,10 +119,9 @@ def _prepare(history: MetricTable, deals: MetricTable) -> _Steps:
     # Millions of entries: every full-length temporary costs, so arrays are reused, narrow
     # integer types are used where they fit, and already-sorted history is not reordered.
     position = history.rows_in(deals, "deal_id")
-    deal_key = position
+    deal_key = position.astype(np.int64)  # keys past the deals' rows are added below
     orphans = position < 0
     if orphans.any():
-        deal_key = position.copy()
         ids = history.column("deal_id").to_numpy()[orphans]
         deal_key[orphans] = len(deals) + pd.factorize(ids)[0]
     stamp = history.times("entered_at")

@@ -3,8 +3,9 @@
 The engine never groups on strings or joins per query. For each table it needs, a
 :class:`MetricTable` holds, computed lazily and cached in ``dataset.cache``:
 
-- every dimension as integer codes plus its labels (``-1`` means missing), with owner and account
-  attributes joined in through ``owner_id`` / ``account_id``;
+- every dimension as integer codes plus its labels (``-1`` means missing), in the narrowest
+  integer type that fits (categoricals lend their own codes), with owner and account attributes
+  joined in through ``owner_id`` / ``account_id`` (joins are 32-bit row positions);
 - datetime columns as ``int64`` nanoseconds since the epoch (UTC), missing as ``NAT``;
 - any other column (custom fields included) factorised on first use, and the row masks of
   metric ``where`` conditions;
@@ -28,7 +29,7 @@ import pyarrow.compute as pc
 from sheets_sync.dataset import Dataset
 from sheets_sync.errors import MetricError
 from sheets_sync.metrics.query import DIMENSIONS
-from sheets_sync.model import arrow_strings
+from sheets_sync.model import arrow_strings, per_row
 
 NAT = np.iinfo(np.int64).min
 
@@ -104,27 +105,47 @@ class Codes:
     labels: np.ndarray
 
 
+def narrow(codes: np.ndarray, labels: int) -> np.ndarray:
+    """``codes`` (``-1`` to ``labels - 1``) in the narrowest signed integer type that also holds
+    ``codes + 1`` (group slots add one): a dimension with a few dozen labels costs one byte per
+    row instead of eight. Returns ``codes`` itself when its type is already that narrow."""
+    fits = [t for t in (np.int8, np.int16, np.int32) if labels < np.iinfo(t).max]
+    dtype = np.dtype(fits[0] if fits else np.int64)
+    return codes if codes.dtype.itemsize <= dtype.itemsize else codes.astype(dtype)
+
+
 def encode(values: pd.Series) -> Codes:
-    """Encode any column as :class:`Codes` (categoricals reuse their own codes)."""
+    """Encode any column as :class:`Codes` in a narrow integer type (see :func:`narrow`).
+
+    Categoricals lend their own codes, read-only, without a copy."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return Codes(
-            np.asarray(values.cat.codes, dtype=np.int64), np.asarray(values.cat.categories)
-        )
+        labels = np.asarray(values.cat.categories)
+        codes = narrow(np.asarray(values.cat.codes), len(labels))
+        codes = codes.view()
+        codes.flags.writeable = False
+        return Codes(codes, labels)
     codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
-    return Codes(codes.astype(np.int64), np.asarray(uniques))
+    return Codes(narrow(codes, len(uniques)), np.asarray(uniques))
+
+
+def missing_codes(length: int) -> Codes:
+    """Codes of a column with no value in any of ``length`` rows."""
+    return Codes(np.full(length, -1, dtype=np.int8), np.array([], dtype=object))
 
 
 def _through(position: np.ndarray, attr: Codes) -> Codes:
     """Follow a join: the attribute codes of the joined row at ``position`` (-1 stays -1)."""
-    codes = np.append(attr.codes, -1)[position]  # position -1 picks the trailing -1
-    return Codes(codes.astype(np.int64), attr.labels)
+    padded = np.empty(len(attr.codes) + 1, dtype=attr.codes.dtype)
+    padded[:-1] = attr.codes
+    padded[-1] = -1  # position -1 picks it
+    return Codes(padded[position], attr.labels)
 
 
 def _coalesce(first: Codes, second: Codes) -> Codes:
     """``first`` where it has a value, else ``second``, over the union of their labels."""
     labels = pd.Index(first.labels).append(pd.Index(second.labels)).unique().sort_values()
-    remap_a = np.append(labels.get_indexer(pd.Index(first.labels)), -1).astype(np.int64)
-    remap_b = np.append(labels.get_indexer(pd.Index(second.labels)), -1).astype(np.int64)
+    remap_a = narrow(np.append(labels.get_indexer(pd.Index(first.labels)), -1), len(labels))
+    remap_b = narrow(np.append(labels.get_indexer(pd.Index(second.labels)), -1), len(labels))
     a = remap_a[first.codes]  # code -1 indexes the appended -1
     b = remap_b[second.codes]
     return Codes(np.where(a >= 0, a, b), np.asarray(labels))
@@ -217,10 +238,10 @@ class MetricTable:
     def _joined(self, other: str, key: str, attr: str) -> Codes:
         """Codes of ``other.attr`` for the row referenced by this table's ``key``."""
         if key not in self.frame.columns:
-            return Codes(np.full(len(self), -1, dtype=np.int64), np.array([], dtype=object))
+            return missing_codes(len(self))
         target = metric_table(self.dataset, other)
         if not target.has_column(attr):
-            return Codes(np.full(len(self), -1, dtype=np.int64), np.array([], dtype=object))
+            return missing_codes(len(self))
         return _through(self.rows_in(target, key), target.codes(attr))
 
     def rows_in(self, target: MetricTable, key: str) -> np.ndarray:
@@ -252,12 +273,17 @@ class KeyIndex:
         return cls(arrow_strings(ids))
 
     def find(self, keys: pd.Series) -> np.ndarray:
-        """The first row whose id equals each of ``keys``; -1 where none does or it is missing."""
+        """The first row whose id equals each of ``keys``; -1 where none does or it is missing.
+
+        Positions are 32-bit (Arrow's own), half the memory of int64 for the cached joins."""
         if len(self.values) == 0 or len(keys) == 0:
-            return np.full(len(keys), -1, dtype=np.int64)
+            return np.full(len(keys), -1, dtype=np.int32)
+        if isinstance(keys.dtype, pd.CategoricalDtype):
+            # References: each distinct id is looked up once.
+            return per_row(keys, self.find(pd.Series(keys.cat.categories)), -1)
         options = pc.SetLookupOptions(self.values, skip_nulls=True)
         found = pc.index_in(arrow_strings(keys), options=options).fill_null(-1)
-        return np.asarray(found.to_numpy(), dtype=np.int64)
+        return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int32)
 
 
 def first_rows(target_keys: pd.Series, keys: pd.Series) -> np.ndarray:

@@ -79,8 +79,9 @@ def _lookup(dataset: Dataset, source: pd.DataFrame, column: str) -> pd.Series:
     id_column = LOOKUP_COLUMNS[column]
     # The ids are hashed once per dataset and shared with the metric engine's joins.
     rows = other.key_index(id_column).find(source[id_column])
-    names = np.append(other.column("name").to_numpy(dtype=object), np.nan)  # -1 picks the NaN
-    return pd.Series(names[rows], index=source.index, dtype=object)
+    # Taken from the column's own array (-1 gives a missing name): no Python string per row.
+    names = other.column("name").array.take(rows, allow_fill=True)
+    return pd.Series(names, index=source.index)
 
 
 def _shown_positions(source: pd.DataFrame, spec: RawDataTab, limit: int) -> np.ndarray:

@@ -12,6 +12,7 @@ from sheets_sync.model import (
     Kind,
     concat_tables,
     conform,
+    column_dtype,
     dtype_of,
     empty_frame,
     namespaced,
@@ -31,7 +32,7 @@ def _deals(**extra) -> pd.DataFrame:
 def test_conform_types_every_column() -> None:
     frame, issues = conform("deals", _deals(amount=["1000", "12.5", None]), "crm")
     for col in TABLES["deals"].columns:
-        assert str(frame[col.name].dtype) == dtype_of(col.kind), col.name
+        assert str(frame[col.name].dtype) == column_dtype("deals", col), col.name
     assert frame["created_at"].iloc[1] == pd.Timestamp("2026-01-06T08:00:00Z")
     assert frame["amount"].tolist()[:2] == [1000.0, 12.5]
     not_provided = {i.column for i in issues if i.message == "column not provided"}
@@ -93,7 +94,7 @@ def test_empty_frames_are_typed() -> None:
         frame = empty_frame(name)
         assert frame.columns.tolist() == spec.names
         assert all(
-            str(frame[c.name].dtype) == dtype_of(c.kind)
+            str(frame[c.name].dtype) == column_dtype(name, c)
             for c in spec.columns
             if c.kind is not Kind.CATEGORY
         )

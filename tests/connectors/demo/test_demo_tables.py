@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sheets_sync.model import TABLE_NAMES, TABLES, dtype_of
+from sheets_sync.model import TABLE_NAMES, TABLES, column_dtype
 
 from .conftest import AS_OF, SIZE, read_demo
 
@@ -20,7 +20,7 @@ def test_every_table_is_canonical(demo_all):
         spec = TABLES[name]
         assert list(frame.columns[: len(spec.columns)]) == spec.names, name
         for col in spec.columns:
-            assert str(frame[col.name].dtype) == dtype_of(col.kind), (name, col.name)
+            assert str(frame[col.name].dtype) == column_dtype(name, col), (name, col.name)
             if col.required:
                 assert frame[col.name].notna().all(), (name, col.name)
         assert len(frame) > 0, name
