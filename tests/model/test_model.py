@@ -10,10 +10,9 @@ from sheets_sync.issues import Severity
 from sheets_sync.model import (
     TABLES,
     Kind,
+    column_dtype,
     concat_tables,
     conform,
-    column_dtype,
-    dtype_of,
     empty_frame,
     namespaced,
 )
