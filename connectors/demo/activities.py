@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from connectors.demo.timeline import DAY, Window, business_hours, to_utc
-from connectors.demo.vocab import SYSTEMS
+from connectors.demo.timeline import DAY, Window, business_hours, in_time_order, to_utc
+from connectors.demo.vocab import OPEN, SYSTEMS
 
 ACTIVITIES_PER_DEAL = 2.0
 DEAL_SHARE = 0.7  # of all activities; the rest touch leads
@@ -35,9 +35,7 @@ def build_activities(
     n_deal = round(total * DEAL_SHARE)
     on_deals = _deal_work(rng, window, accounts, deals, n_deal)
     on_leads = _lead_work(rng, window, leads, total - n_deal)
-    cols = {k: np.concatenate([on_deals[k], on_leads[k]]) for k in on_deals}
-    order = np.argsort(cols["occurred"], kind="stable")
-    cols = {k: v[order] for k, v in cols.items()}
+    cols = in_time_order([on_deals, on_leads], "occurred")
     system = cols["system"]
     kind = np.empty(len(system), dtype=np.int64)
     for code in (0, 1):
@@ -52,29 +50,31 @@ def build_activities(
             "key": np.arange(len(system), dtype=np.int32),
             "system": pd.Categorical.from_codes(system, SYSTEMS),
             "type": pd.Categorical.from_codes(kind, TYPES),
-            "occurred_at": to_utc(cols["occurred"]),
-            "owner": cols["owner"].astype(np.int32),
-            "deal": cols["deal"].astype(np.int32),
-            "account": cols["account"].astype(np.int32),
-            "lead": cols["lead"].astype(np.int32),
+            "occurred_at": to_utc(cols.pop("occurred")),
+            "owner": cols.pop("owner"),
+            "deal": cols.pop("deal"),
+            "account": cols.pop("account"),
+            "lead": cols.pop("lead"),
             "completed": done,
             "crm_type": crm_type,
-        }
+        },
+        copy=False,  # the columns are new: no need for pandas to copy them
     )
 
 
 def _deal_work(
     rng: np.random.Generator, window: Window, accounts: pd.DataFrame, deals: pd.DataFrame, n: int
 ) -> dict[str, np.ndarray]:
+    """``n`` touches on deals; keys are int32 from the start, like the activities table's."""
     account = deals["account"].to_numpy()
     segment = accounts["segment"].cat.codes.to_numpy(np.int64)
     known = account < len(accounts)
     seg = np.where(known, segment[np.minimum(account, len(accounts) - 1)], 0)
     weight = SEGMENT_TOUCHES[seg] * deals["stage_order"].to_numpy(np.float64)
     counts = rng.multinomial(n, weight / weight.sum())
-    deal = np.repeat(np.arange(len(deals)), counts)
+    deal = np.repeat(np.arange(len(deals), dtype=np.int32), counts)
     created = deals["created_at"].to_numpy("M8[ns]")[deal]
-    is_open = deals["status"].to_numpy()[deal] == "open"
+    is_open = deals["status"].cat.codes.to_numpy()[deal] == OPEN
     close = deals["close_date"].to_numpy("M8[ns]")[deal]
     # Open deals: work so far plus follow-ups planned for the next two weeks.
     finish = np.where(is_open, window.end + 14 * DAY, np.minimum(close, window.end))
@@ -84,31 +84,32 @@ def _deal_work(
     occurred = created.astype("M8[D]").astype("M8[ns]") + day * DAY + business_hours(rng, len(deal))
     occurred = np.maximum(occurred, created)
     return {
-        "system": deals["system"].cat.codes.to_numpy(np.int64)[deal],
+        "system": deals["system"].cat.codes.to_numpy()[deal],
         "occurred": occurred,
-        "owner": deals["owner"].to_numpy()[deal],
+        "owner": deals["owner"].to_numpy(np.int32)[deal],
         "deal": deal,
-        "account": account[deal],
-        "lead": deals["contact"].to_numpy()[deal],
+        "account": account.astype(np.int32)[deal],
+        "lead": deals["contact"].to_numpy(np.int32)[deal],
     }
 
 
 def _lead_work(
     rng: np.random.Generator, window: Window, leads: pd.DataFrame, n: int
 ) -> dict[str, np.ndarray]:
+    """``n`` touches on leads in their first weeks (int32 keys, like :func:`_deal_work`)."""
     status = leads["status"].cat.codes.to_numpy(np.int64)
     weight = np.where(status == 0, 1.0, 2.5)
     counts = rng.multinomial(n, weight / weight.sum())
-    lead = np.repeat(np.arange(len(leads)), counts)
+    lead = np.repeat(np.arange(len(leads), dtype=np.int32), counts)
     created = leads["created_at"].to_numpy("M8[ns]")[lead]
     days = rng.exponential(9.0, len(lead))
     occurred = created + (days * 86400e9).astype("m8[ns]")
     occurred = np.where(occurred < window.end, occurred, created)
     return {
-        "system": leads["system"].cat.codes.to_numpy(np.int64)[lead],
+        "system": leads["system"].cat.codes.to_numpy()[lead],
         "occurred": occurred,
-        "owner": leads["owner"].to_numpy()[lead],
-        "deal": np.full(len(lead), -1),
-        "account": leads["account"].to_numpy()[lead],
+        "owner": leads["owner"].to_numpy(np.int32)[lead],
+        "deal": np.full(len(lead), -1, dtype=np.int32),
+        "account": leads["account"].to_numpy(np.int32)[lead],
         "lead": lead,
     }

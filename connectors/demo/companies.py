@@ -13,7 +13,10 @@ import functools
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from connectors.demo import text
 from connectors.demo.org import LARGE, SMALL, Org
 from connectors.demo.vocab import (
     COMPANY_KINDS,
@@ -29,6 +32,7 @@ from connectors.demo.vocab import (
     SEGMENTS,
     SYSTEMS,
 )
+from sheets_sync.model import string_array
 
 LEGAL_SUFFIXES = ("", " Group", " Inc", " Ltd", " Holdings", " & Co", " International", " Global")
 SHARED_SHARE = 0.06  # share of HubSpot companies that are also Salesforce accounts
@@ -48,29 +52,30 @@ _EMPLOYEES = {0: (8, 199), 1: (200, 1999), 2: (2000, 60000)}
 
 
 @functools.cache
-def _name_pool() -> tuple[np.ndarray, np.ndarray]:
+def _name_pool() -> tuple[pa.Array, pa.Array]:
     """Every base company name and its domain stem, built once (a few hundred thousand)."""
-    word_a = np.array(COMPANY_WORDS_A, dtype=object)[:, None, None, None]
-    word_b = np.array(COMPANY_WORDS_B, dtype=object)[None, :, None, None]
-    kind = np.array(COMPANY_KINDS, dtype=object)[None, None, :, None]
-    legal = np.array(LEGAL_SUFFIXES, dtype=object)[None, None, None, :]
-    names = (word_a + word_b + " " + kind + legal).ravel()
-    stem_legal = np.array([s.strip(" &").lower().replace(" ", "") for s in LEGAL_SUFFIXES], object)
-    stems = (word_a + word_b + kind + stem_legal[None, None, None, :]).ravel()
-    stems = pd.Series(stems).str.lower().str.replace("&", "and", regex=False).to_numpy(object)
-    return names, stems
+    a, b, kind, legal = np.indices(
+        (len(COMPANY_WORDS_A), len(COMPANY_WORDS_B), len(COMPANY_KINDS), len(LEGAL_SUFFIXES))
+    ).reshape(4, -1)
+    word_a = text.pool(COMPANY_WORDS_A).take(a)
+    word_b = text.pool(COMPANY_WORDS_B).take(b)
+    kinds = text.pool(COMPANY_KINDS).take(kind)
+    names = text.join(word_a, word_b, " ", kinds, text.pool(LEGAL_SUFFIXES).take(legal))
+    stem_legal = text.pool(s.strip(" &").lower().replace(" ", "") for s in LEGAL_SUFFIXES)
+    stems = pc.utf8_lower(text.join(word_a, word_b, kinds, stem_legal.take(legal)))
+    return names, pc.replace_substring(stems, "&", "and")
 
 
 @functools.cache
-def prospect_pool() -> tuple[np.ndarray, np.ndarray]:
+def prospect_pool() -> tuple[pa.Array, pa.Array]:
     """Companies prospects work at: every pool name and its ``@domain.com`` e-mail suffix."""
     names, stems = _name_pool()
-    return names, "@" + stems + ".com"
+    return names, text.join("@", stems, ".com")
 
 
 def company_names(
     rng: np.random.Generator, n: int, distinct: bool = True
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[pa.Array, pa.Array]:
     """``n`` company names (distinct unless told otherwise) and their domain stems."""
     pool_names, pool_stems = _name_pool()
     combos = len(pool_names)
@@ -78,13 +83,13 @@ def company_names(
         picked = rng.choice(max(n, combos), size=n, replace=False)
     else:
         picked = rng.integers(0, combos, n)
-    names, stems = pool_names[picked % combos], pool_stems[picked % combos]
+    names, stems = pool_names.take(picked % combos), pool_stems.take(picked % combos)
     # Past the pool, a number tells companies apart ("Bluefield Labs Group 2").
     number = picked // combos
     more = np.flatnonzero(number > 0)
-    label = (number[more] + 1).astype(str).astype(object)
-    names[more] = names[more] + " " + label
-    stems[more] = stems[more] + label
+    label = text.number_text(number[more] + 1)
+    names = text.scatter(names, more, text.join(names.take(more), " ", label))
+    stems = text.scatter(stems, more, text.join(stems.take(more), label))
     return names, stems
 
 
@@ -112,10 +117,10 @@ def build_accounts(rng: np.random.Generator, org: Org, n_sf: int, n_hs: int) -> 
         np.log(lo[segment]) + rng.random(n) * (np.log(hi[segment]) - np.log(lo[segment]))
     ).round()
     revenue = (employees * rng.uniform(90_000, 260_000, n)).round(-3)
-    country_names = np.array([c[0] for c in COUNTRIES], dtype=object)
-    tld = pd.Series(country_names[country]).map(_TLD).fillna(".com").to_numpy(object)
-    domain = stems[company] + tld
-    domain[shared_hs] = _domain_variants(rng, domain[n_sf - n_shared : n_sf])
+    country_names = [c[0] for c in COUNTRIES]
+    tld = text.pool(_TLD.get(c, ".com") for c in country_names).take(country)
+    domain = text.join(stems.take(company), tld)
+    domain = text.scatter(domain, shared_hs, _domain_variants(rng, domain[n_sf - n_shared : n_sf]))
     role = np.where(segment == ENT, LARGE, SMALL)
     owner = org.pick(rng, org.team_of[system, region, role])
     currency = np.array([CURRENCIES.index(c[2]) for c in COUNTRIES])[country]
@@ -125,12 +130,12 @@ def build_accounts(rng: np.random.Generator, org: Org, n_sf: int, n_hs: int) -> 
             "key": np.arange(n),
             "system": pd.Categorical.from_codes(system, SYSTEMS),
             "company": company,
-            "name": names[company],
-            "domain": domain,
+            "name": string_array(names.take(company)),
+            "domain": string_array(domain),
             "industry": pd.Categorical.from_codes(rng.integers(0, len(INDUSTRIES), n), INDUSTRIES),
             "segment": pd.Categorical.from_codes(segment, SEGMENTS),
             "region": pd.Categorical.from_codes(region, REGIONS),
-            "country": pd.Categorical.from_codes(country, list(country_names)),
+            "country": pd.Categorical.from_codes(country, country_names),
             "employees": employees.astype(np.int64),
             "annual_revenue": revenue,
             "owner": owner,
@@ -152,13 +157,10 @@ def countries_in(rng: np.random.Generator, region: np.ndarray) -> np.ndarray:
     return country
 
 
-def _domain_variants(rng: np.random.Generator, domains: np.ndarray) -> np.ndarray:
+def _domain_variants(rng: np.random.Generator, domains: pa.Array) -> pa.Array:
     """The same domains as another CRM would hold them: some with ``www.``, some upper case."""
     variant = rng.integers(0, 3, len(domains))
-    text = pd.Series(domains)
-    out = np.where(variant == 0, ("www." + text).to_numpy(object), domains)
-    out = np.where(variant == 1, text.str.upper().to_numpy(object), out)
-    return out.astype(object)
+    return text.choose(variant, [text.join("www.", domains), pc.utf8_upper(domains), domains])
 
 
 def segment_of(accounts: pd.DataFrame) -> np.ndarray:

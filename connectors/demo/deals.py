@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from connectors.demo import pipeline as pl
+from connectors.demo import text
 from connectors.demo.channels import campaign_labels, channel_weights, pick_campaigns, win_factor
 from connectors.demo.companies import segment_of
 from connectors.demo.org import LARGE, SMALL, SUCCESS, Org
@@ -23,6 +24,7 @@ from connectors.demo.timeline import (
     DAY,
     Window,
     business_hours,
+    in_time_order,
     lognormal_days,
     quarter_end,
     to_utc,
@@ -30,17 +32,22 @@ from connectors.demo.timeline import (
 from connectors.demo.vocab import (
     CHANNEL_NAMES,
     CURRENCIES,
+    DEAL_STATUSES,
     DEAL_TYPES,
     ENT,
     EXPANSION,
+    LOST,
     NEW,
+    OPEN,
     PIPELINES,
     PRODUCT_MIX,
     PRODUCTS,
     RENEWAL,
     SYSTEMS,
     USD_RATE,
+    WON,
 )
+from sheets_sync.model import arrow_strings, string_array
 
 NEW_SHARE = 0.74  # share of deals that are new business; renewals and expansions make the rest
 SF_SHARE = 0.40  # share of new business in Salesforce
@@ -79,10 +86,7 @@ def build_book(
         chosen = np.sort(rng.choice(len(renewals["created"]), keep, replace=False))
         renewals = {k: v[chosen] for k, v in renewals.items()}
     expansions = _expansions(rng, window, accounts, cust, keep - len(renewals["created"]))
-    parts = [new, renewals, expansions]
-    cols = {k: np.concatenate([p[k] for p in parts]) for k in new}
-    order = np.argsort(cols["created"], kind="stable")
-    cols = {k: v[order] for k, v in cols.items()}
+    cols = in_time_order([new, renewals, expansions], "created")
     _pull_to_quarter_end(rng, window, cols)
     _settle(rng, window, cols)
     accounts = _complete_accounts(rng, window, accounts, cust, cols)
@@ -373,25 +377,24 @@ def _deal_frame(window: Window, accounts: pd.DataFrame, cols: dict) -> pd.DataFr
     pipeline_code = np.array(
         [[pipeline_labels.index(PIPELINES[s][t]) for t in range(3)] for s in (0, 1)]
     )[system, deal_type]
-    title = np.array(
-        [
-            [f" - {p}" for p in PRODUCTS],
-            [f" - Renewal ({p})" for p in PRODUCTS],
-            [f" - Upsell {p}" for p in PRODUCTS],
-        ],
-        dtype=object,
-    )[deal_type, cols["product"]]
+    titles = text.pool(
+        [f" - {p}" for p in PRODUCTS]
+        + [f" - Renewal ({p})" for p in PRODUCTS]
+        + [f" - Upsell {p}" for p in PRODUCTS]
+    )
+    title = titles.take(deal_type * len(PRODUCTS) + cols["product"])
+    name = text.join(arrow_strings(accounts["name"]).take(account), title)
     lead_source = cols["channel"]
     return pd.DataFrame(
         {
             "key": np.arange(len(system)),
             "system": pd.Categorical.from_codes(system, SYSTEMS),
-            "name": accounts["name"].to_numpy(object)[account] + title,
+            "name": string_array(name),
             "pipeline": pd.Categorical.from_codes(pipeline_code, pipeline_labels),
             "stage": pd.Categorical.from_codes(cols["stage"], pl.STAGES),
             "stage_order": cols["stage_order"],
             "status": pd.Categorical.from_codes(
-                np.where(cols["closed"], np.where(cols["won"], 1, 2), 0), ("open", "won", "lost")
+                np.where(cols["closed"], np.where(cols["won"], WON, LOST), OPEN), DEAL_STATUSES
             ),
             "amount": amount,
             "currency": pd.Categorical.from_codes(currency, CURRENCIES),

@@ -31,8 +31,12 @@ def spoil_deals(
     history: pd.DataFrame,
     n_accounts: int,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Deals and stage history with the flaws applied (new frames; inputs are left alone)."""
-    deals = deals.copy()
+    """Deals and stage history with the flaws applied (new frames; inputs are left alone).
+
+    The new deals share the columns the flaws leave alone with ``deals``: flawed columns are
+    replaced, never written into.
+    """
+    deals = deals.copy(deep=False)
     n = len(deals)
     history = _abandon(rng, window, deals, history)
     is_open = (deals["status"] == "open").to_numpy()
@@ -70,7 +74,8 @@ def _abandon(
 ) -> pd.DataFrame:
     """Turn some long-lost deals into open ones nobody closed: stale and past their close date.
 
-    Mutates ``deals`` (a private copy) and returns the history without their closing rows.
+    Replaces columns of ``deals`` (a private shallow copy) and returns the history without their
+    closing rows.
     """
     close = deals["close_date"].to_numpy("M8[ns]")
     lost = (
@@ -84,6 +89,8 @@ def _abandon(
     is_stale = np.zeros(len(deals), dtype=bool)
     is_stale[stale] = True
     reached = _last_open_order(history, is_stale, stale)
+    # First, while the flawed deal columns do not exist twice yet: this copy is the largest.
+    kept = _without_closing(history, is_stale)
     stage = pl.OPEN_CODE[system, reached - 1]
     codes = deals["stage"].cat.codes.to_numpy().copy()
     codes[stale] = stage
@@ -101,15 +108,21 @@ def _abandon(
     stage_id[stale] = pl.stage_ids(system, stage).codes
     deals["stage_id"] = pd.Categorical.from_codes(stage_id, pl.STAGE_ID_LABELS)
     # Nobody touched them since they should have closed.
-    deals.loc[stale, "updated_at"] = deals["close_date"].iloc[stale].to_numpy()
+    updated = deals["updated_at"].to_numpy("M8[ns]").copy()
+    updated[stale] = deals["close_date"].to_numpy("M8[ns]")[stale]
+    deals["updated_at"] = to_utc(updated)
+    return kept
 
+
+def _without_closing(history: pd.DataFrame, stale: np.ndarray) -> pd.DataFrame:
+    """``history`` without the closing rows of the deals flagged in ``stale``, its keys
+    renumbered."""
     closing = history["stage"].isin(("Closed Won", "Closed Lost")).to_numpy()
-    drop = closing & is_stale[history["deal"].to_numpy()]
-    return (
-        history.loc[~drop]
-        .reset_index(drop=True)
-        .assign(key=lambda h: np.arange(len(h), dtype=np.int32))
-    )
+    drop = closing & stale[history["deal"].to_numpy()]
+    kept = history.take(np.flatnonzero(~drop))  # a new frame, renumbered in place
+    kept.index = pd.RangeIndex(len(kept))
+    kept["key"] = np.arange(len(kept), dtype=np.int32)
+    return kept
 
 
 def _last_open_order(history: pd.DataFrame, chosen: np.ndarray, deals: np.ndarray) -> np.ndarray:
@@ -121,8 +134,9 @@ def _last_open_order(history: pd.DataFrame, chosen: np.ndarray, deals: np.ndarra
 
 
 def spoil_leads(rng: np.random.Generator, leads: pd.DataFrame) -> pd.DataFrame:
-    """Leads with some channels (and so campaigns) never recorded."""
-    leads = leads.copy()
+    """Leads with some channels (and so campaigns) never recorded (a new frame that shares the
+    other columns with ``leads``)."""
+    leads = leads.copy(deep=False)
     lost = _sample(rng, np.arange(len(leads)), NO_CHANNEL)
     for column in ("channel", "campaign"):
         codes = leads[column].cat.codes.to_numpy().copy()

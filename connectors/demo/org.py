@@ -12,9 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from connectors.demo import text
 from connectors.demo.timeline import Window, to_utc
 from connectors.demo.vocab import FIRST_NAMES, HS, LAST_NAMES, REGION_MIX, REGIONS, SF, SYSTEMS
+from sheets_sync.model import string_array
 
 # Roles a team can have; deal builders ask for a team by (system, region, role).
 SMALL, LARGE, SUCCESS = 0, 1, 2
@@ -31,6 +35,7 @@ _ROLE_SHARE |= {(HS, SMALL): 0.72, (HS, SUCCESS): 0.28}
 _SYSTEM_SHARE = {SF: 0.42, HS: 0.58}
 DEALS_PER_REP = 60
 COMPANY_DOMAIN = "northbeam.io"
+TITLES = ("Sales Manager", "Account Executive", "Customer Success Manager")
 
 
 @dataclass(frozen=True)
@@ -49,24 +54,24 @@ class Org:
         return self.members[self.team_start[team] + offset]
 
 
-def unique_people(rng: np.random.Generator, n: int) -> np.ndarray:
+def unique_people(rng: np.random.Generator, n: int) -> pa.Array:
     """``n`` distinct full names; a middle initial tells people apart once the pools run out."""
     combos = len(FIRST_NAMES) * len(LAST_NAMES)
     picked = rng.choice(max(n, combos), size=n, replace=False)
-    first = np.array(FIRST_NAMES, dtype=object)[picked % len(FIRST_NAMES)]
-    last = np.array(LAST_NAMES, dtype=object)[(picked // len(FIRST_NAMES)) % len(LAST_NAMES)]
+    first = text.pool(FIRST_NAMES).take(picked % len(FIRST_NAMES))
+    last = text.pool(LAST_NAMES).take((picked // len(FIRST_NAMES)) % len(LAST_NAMES))
     initial = picked // combos
-    middle = np.where(initial > 0, " " + _letters(initial) + ".", "").astype(object)
-    return first + middle + " " + last
+    middle = pc.if_else(initial > 0, text.join(" ", _letters(initial), "."), text.blank(n))
+    return text.join(first, middle, " ", last)
 
 
-def _letters(numbers: np.ndarray) -> np.ndarray:
-    """Spreadsheet-style letters for 1, 2, ... (A, B, ..., Z, AA, AB...)."""
-    out = np.full(len(numbers), "", dtype=object)
+def _letters(numbers: np.ndarray) -> pa.Array:
+    """Spreadsheet-style letters for 1, 2, ... (A, B, ..., Z, AA, AB...); 0 gives ``""``."""
+    letters = text.pool(chr(65 + i) for i in range(26))
+    out = text.blank(len(numbers))
     rest = numbers.copy()
     while (rest > 0).any():
-        letter = np.array([chr(65 + i) for i in range(26)], dtype=object)[(rest - 1) % 26]
-        out = np.where(rest > 0, letter + out, out)
+        out = pc.if_else(rest > 0, text.join(letters.take((rest - 1) % 26), out), out)
         rest = (rest - 1) // 26
     return out
 
@@ -109,8 +114,9 @@ def build_org(rng: np.random.Generator, size: int, window: Window) -> Org:
     is_manager[first] = True
     system = np.array([t.system for t in teams])[team]
     names = unique_people(rng, n + 2)
-    vps = names[n:]  # two people who lead the CRMs' orgs but own no records
-    manager_name = np.where(is_manager, vps[system], names[first][team])
+    # Managers report to one of two people who lead the CRMs' orgs but own no records (the
+    # last two names); reps report to their team's manager.
+    manager = np.where(is_manager, n + system, first[team])
 
     # The last rep of each CRM's first team joined days ago and owns nothing yet.
     hs_first = next(i for i, t in enumerate(teams) if t.system == HS)
@@ -120,8 +126,8 @@ def build_org(rng: np.random.Generator, size: int, window: Window) -> Org:
     active = rng.random(n) > 0.04
     active[is_manager | ~takes_work] = True
     success = np.array([t.role for t in teams])[team] == SUCCESS
-    title = np.where(is_manager, "Sales Manager", "Account Executive").astype(object)
-    title[success & ~is_manager] = "Customer Success Manager"
+    title = np.where(is_manager, 0, 1)  # positions in TITLES
+    title[success & ~is_manager] = 2
     hired = window.start - rng.integers(30, 900, n) * np.timedelta64(1, "D")
     hired[fresh] = window.end - 3 * np.timedelta64(1, "D")
 
@@ -129,13 +135,13 @@ def build_org(rng: np.random.Generator, size: int, window: Window) -> Org:
         {
             "key": np.arange(n),
             "system": pd.Categorical.from_codes(system, SYSTEMS),
-            "name": names[:n],
-            "email": _emails(names[:n]),
+            "name": string_array(names[:n]),
+            "email": string_array(_emails(names[:n])),
             "team": pd.Categorical.from_codes(team, [t.name for t in teams]),
-            "manager": pd.Categorical(manager_name),
+            "manager": _name_category(names, manager),
             "region": pd.Categorical.from_codes(np.array([t.region for t in teams])[team], REGIONS),
             "active": active,
-            "title": title,
+            "title": string_array(text.pool(TITLES).take(title)),
             "created_at": to_utc(hired.astype("M8[ns]")),
         }
     )
@@ -145,6 +151,18 @@ def build_org(rng: np.random.Generator, size: int, window: Window) -> Org:
     return Org(owners, team_of, members, team_start, team_size)
 
 
-def _emails(names: np.ndarray) -> np.ndarray:
-    local = pd.Series(names).str.lower().str.replace(r"[^a-z ]", "", regex=True)
-    return (local.str.replace(" ", ".", regex=False) + "@" + COMPANY_DOMAIN).to_numpy(object)
+def _name_category(names: pa.Array, which: np.ndarray) -> pd.Categorical:
+    """``names[which]`` as a category column with the names in sorted order, as
+    ``pd.Categorical`` makes it from Python strings."""
+    used, codes = np.unique(which, return_inverse=True)
+    labels = names.take(used)
+    order = np.asarray(pc.sort_indices(labels))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return pd.Categorical.from_codes(rank[codes], labels.take(order).to_pylist())
+
+
+def _emails(names: pa.Array) -> pa.Array:
+    """``first.last@northbeam.io``: lower case, letters only (a middle initial stays)."""
+    local = pc.replace_substring_regex(pc.utf8_lower(names), pattern="[^a-z ]", replacement="")
+    return text.join(pc.replace_substring(local, " ", "."), "@" + COMPANY_DOMAIN)

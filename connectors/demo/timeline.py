@@ -94,6 +94,16 @@ def clip_time(values: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarr
     return np.where(out > high, high, out)
 
 
+def in_time_order(parts: list[dict[str, np.ndarray]], by: str) -> dict[str, np.ndarray]:
+    """The columns of ``parts`` end to end, rows in stable order of column ``by``.
+
+    Empties ``parts`` as it goes: each part's array is freed as soon as its column is stacked,
+    instead of every column being held three times over (parts, stacked, sorted).
+    """
+    order = np.argsort(np.concatenate([p[by] for p in parts]), kind="stable")
+    return {name: np.concatenate([p.pop(name) for p in parts])[order] for name in list(parts[0])}
+
+
 def to_utc(values: np.ndarray) -> pd.Series:
     """A timezone-aware UTC pandas column from datetime64[ns] values."""
     # CRMs store whole seconds.

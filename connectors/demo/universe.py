@@ -25,7 +25,6 @@ from connectors.demo.spend import build_spend
 from connectors.demo.tickets import build_tickets
 from connectors.demo.timeline import Window, rng_for
 from sheets_sync.memory import release_free_memory
-from sheets_sync.model import text_as_string
 
 DEALS_PER_ACCOUNT = 1.6  # new-business deals per account: some accounts try twice, some never
 
@@ -46,34 +45,30 @@ def generate_universe(size: int, seed: int, as_of: date) -> dict[str, pd.DataFra
     n_new = round(size * NEW_SHARE)
     n_sf = max(8, round(n_new * SF_SHARE / DEALS_PER_ACCOUNT))
     n_hs = max(8, round(n_new * (1 - SF_SHARE) / DEALS_PER_ACCOUNT))
-    accounts = build_accounts(rng("accounts"), org, n_sf, n_hs)
-    book = build_book(rng("deals"), window, org, accounts, size)
-    leads, contact = build_leads(rng("leads"), window, org, book.accounts, book.deals, size)
-    deals = book.deals.assign(contact=contact).drop(columns=["lead_sourced"])
-    deals, history = spoil_deals(rng("flaws"), window, deals, book.history, len(accounts))
+    # Each frame is let go as soon as the next version of it is made: at millions of deals,
+    # two versions of a table held at once cost hundreds of megabytes.
+    book = build_book(
+        rng("deals"), window, org, build_accounts(rng("accounts"), org, n_sf, n_hs), size
+    )
+    accounts, deals, history = book.accounts, book.deals, book.history
+    del book
+    leads, contact = build_leads(rng("leads"), window, org, accounts, deals, size)
+    del deals["lead_sourced"]  # in place: nobody else holds these frames
+    deals["contact"] = contact
+    deals, history = spoil_deals(rng("flaws"), window, deals, history, len(accounts))
     leads = spoil_leads(rng("lead-flaws"), leads)
     universe = {
         "owners": org.owners,
-        "accounts": book.accounts,
+        "accounts": accounts,
         "deals": deals,
         "deal_stage_history": history,
         "leads": leads,
-        "activities": build_activities(
-            rng("activities"), window, book.accounts, deals, leads, size
-        ),
-        "tickets": build_tickets(rng("tickets"), window, org, book.accounts, size),
+        "activities": build_activities(rng("activities"), window, accounts, deals, leads, size),
+        "tickets": build_tickets(rng("tickets"), window, org, accounts, size),
         "spend": build_spend(rng("spend"), window, size),
     }
-    universe = {name: _text_as_arrow(frame) for name, frame in universe.items()}
     release_free_memory()
     return universe
-
-
-def _text_as_arrow(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with its text columns (names, e-mails, domains) as Arrow strings: the canonical
-    tables then share these buffers instead of each holding a copy."""
-    text = [c for c in frame.columns if frame[c].dtype == object]
-    return frame.assign(**{c: text_as_string(frame[c]) for c in text}) if text else frame
 
 
 class Company:

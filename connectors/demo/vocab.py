@@ -143,6 +143,8 @@ HS_STAGE_IDS = (
 )
 WON_STAGE, LOST_STAGE = "Closed Won", "Closed Lost"
 
+DEAL_STATUSES = ("open", "won", "lost")
+OPEN, WON, LOST = 0, 1, 2
 DEAL_TYPES = ("new", "renewal", "expansion")
 NEW, RENEWAL, EXPANSION = 0, 1, 2
 # Pipelines per CRM, indexed by deal type.
