@@ -33,6 +33,7 @@ from sheets_sync.dataset import Dataset
 from sheets_sync.metrics.engine import run_query
 from sheets_sync.metrics.periods import buckets, previous_range, resolve_range
 from sheets_sync.metrics.query import DateRange, Query
+from sheets_sync.model import STRING, TABLES
 
 NOW = pd.Timestamp("2026-11-28T12:00:00Z")
 RATES = {"EUR": 1.0, "USD": 0.9, "GBP": 1.15}
@@ -424,11 +425,19 @@ def _agree(case: Case, engine: pd.DataFrame, sql: pd.DataFrame) -> str:
 
 
 def connect(dataset: Dataset) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB that sees the dataset's very frames (no copy) plus the rates."""
+    """An in-memory DuckDB that sees the dataset's frames plus the rates.
+
+    Reference columns (``owner_id``, ``account_id``... held as categories over the ids) are
+    handed over as plain text: DuckDB would read them as ENUMs with a million values and cast
+    them at every join, which slows it down several times. The other columns are the very
+    frames, not copied.
+    """
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     for name, frame in dataset.tables.items():
-        con.register(name, frame)
+        spec = TABLES.get(name)
+        references = [c for c in frame.columns if spec is not None and spec.is_reference(c)]
+        con.register(name, frame.assign(**{c: frame[c].astype(STRING) for c in references}))
     con.register("rates", pd.DataFrame({"currency": list(RATES), "rate": list(RATES.values())}))
     return con
 
