@@ -368,15 +368,15 @@ def as_reference(values: pd.Series) -> pd.Series:
     """
     if _is_text_category(values) and values.cat.categories.dtype == STRING:
         return values
-    return _reference(arrow_strings(values).dictionary_encode())
+    return reference_from_dictionary(arrow_strings(values).dictionary_encode())
 
 
-def _reference(encoded: pa.DictionaryArray) -> pd.Series:
-    """A reference column over Arrow's dictionary-encoded ids, sharing the dictionary's buffers.
+def reference_from_dictionary(encoded: pa.DictionaryArray) -> pd.Series:
+    """A reference column over dictionary-encoded ids, sharing the dictionary's buffers.
 
-    The dictionary is distinct by construction, so pandas is told so: its own check builds a
-    hash table of every category as a Python string (about 100 MB for a million ids), which
-    would then stay with the column.
+    The dictionary's ids must be distinct (Arrow's encoding makes them so), and pandas is told
+    so: its own check builds a hash table of every category as a Python string (about 100 MB
+    for a million ids), which would then stay with the column.
     """
     codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False))
     categories = pd.Index(string_array(encoded.dictionary))
@@ -394,7 +394,7 @@ def _stack_references(pieces: list[pd.Series]) -> pd.Series:
         ids = arrow_strings(pd.Series(piece.cat.categories))
         chunks.append(pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), ids))
     unified = pa.chunked_array(chunks).unify_dictionaries()
-    return _reference(pa.concat_arrays(unified.chunks))
+    return reference_from_dictionary(pa.concat_arrays(unified.chunks))
 
 
 def empty_frame(table: str) -> pd.DataFrame:

@@ -3,8 +3,8 @@
 Ids become vendor-shaped and namespaced by the label of the part that holds the row (``demo`` for
 a single-flavor source, ``demo-salesforce`` / ``demo-hubspot`` / ``demo-spend`` for flavor
 ``all``). Ids are built as Arrow text without a Python string per id, and references are
-resolved by position into the referenced table's id array, then dictionary-encoded one column at
-a time (:func:`sheets_sync.model.as_reference`).
+held as codes into the referenced table's ids (:func:`sheets_sync.model.reference_from_dictionary`):
+no id is repeated for every row that points at it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from connectors.demo.ids import source_ids
 from connectors.demo.vocab import SYSTEMS
-from sheets_sync.model import as_reference, string_array
+from sheets_sync.model import reference_from_dictionary, string_array
 
 CRM_TABLES = (
     "owners",
@@ -31,39 +31,71 @@ CRM_TABLES = (
 )
 
 
+# Tables other tables point at: their ids are kept while a projection lives.
+REFERENCED = ("owners", "accounts", "deals", "leads")
+
+
 class _Projection:
-    """Selected rows and namespaced primary keys of every CRM table for some parts."""
+    """Selected rows of every CRM table for some parts, their namespaced ids and references.
+
+    A table's ids are built for its selected rows only, when first needed, and kept only for
+    :data:`REFERENCED` tables. References are codes into the referenced table's ids: no id is
+    repeated per referencing row.
+    """
 
     def __init__(self, universe: Mapping[str, pd.DataFrame], labels: Mapping[str, str]) -> None:
         self.universe = universe
         self.crm = {SYSTEMS.index(s): label for s, label in labels.items() if s in SYSTEMS}
-        self.ids: dict[str, pa.Array] = {}
         self.rows: dict[str, np.ndarray] = {}
         for table in CRM_TABLES:
-            frame = universe[table]
-            codes = frame["system"].cat.codes.to_numpy()
-            parts = []
-            for code, label in self.crm.items():
-                rows = np.flatnonzero(codes == code)
-                events = None
-                if table == "activities" and SYSTEMS[code] == "salesforce":
-                    events = frame["type"].cat.codes.to_numpy()[rows] == 2  # meetings
-                keys = frame["key"].to_numpy()[rows]
-                parts.append((rows, source_ids(label, SYSTEMS[code], table, keys, events)))
-            self.ids[table] = _scatter(len(frame), parts)
+            codes = universe[table]["system"].cat.codes.to_numpy()
             self.rows[table] = np.flatnonzero(np.isin(codes, list(self.crm)))
+        self._ids: dict[str, pa.Array] = {}
 
-    def refs(self, target: str, keys: np.ndarray, systems: np.ndarray) -> pa.Array:
-        """Namespaced ids of rows ``keys`` of ``target``; -1 gives null, keys past the end give
-        ids of rows that no longer exist (deleted records)."""
-        known = self.ids[target]
-        present = np.flatnonzero((keys >= 0) & (keys < len(known)))
-        parts = [(present, known.take(pa.array(keys[present])))]
-        gone = np.flatnonzero(keys >= len(known))
+    def ids(self, table: str) -> pa.Array:
+        """Namespaced ids of the selected rows of ``table``, in table order."""
+        if table in self._ids:
+            return self._ids[table]
+        frame, rows = self.universe[table], self.rows[table]
+        codes = frame["system"].cat.codes.to_numpy()[rows]
+        keys = frame["key"].to_numpy()[rows]
+        parts = []
         for code, label in self.crm.items():
-            rows = gone[systems[gone] == code]
-            parts.append((rows, source_ids(label, SYSTEMS[code], target, keys[rows])))
-        return _scatter(len(keys), parts)
+            mine = np.flatnonzero(codes == code)
+            events = None
+            if table == "activities" and SYSTEMS[code] == "salesforce":
+                events = frame["type"].cat.codes.to_numpy()[rows[mine]] == 2  # meetings
+            parts.append((mine, source_ids(label, SYSTEMS[code], table, keys[mine], events)))
+        ids = _scatter(len(rows), parts)
+        if table in REFERENCED:
+            self._ids[table] = ids
+        return ids
+
+    def refs(self, target: str, keys: np.ndarray, systems: np.ndarray) -> pd.Series:
+        """A reference column to rows ``keys`` of ``target``: -1, and rows of parts not shown,
+        give a missing id; keys past the end give ids of rows that no longer exist (deleted
+        records). Its categories are the ids it uses, in ``target``'s order."""
+        known, rows = self.ids(target), self.rows[target]
+        size = len(self.universe[target])
+        position = np.full(size, -1, dtype=np.int64)  # a target row's place among ``known``
+        position[rows] = np.arange(len(rows))
+        codes = np.full(len(keys), -1, dtype=np.int64)
+        present = np.flatnonzero((keys >= 0) & (keys < size))
+        codes[present] = position[keys[present]]
+        extra = [known]
+        gone = np.flatnonzero(keys >= size)
+        for code, label in self.crm.items():
+            mine = gone[systems[gone] == code]
+            lost, which = np.unique(keys[mine], return_inverse=True)
+            codes[mine] = len(rows) + sum(len(e) for e in extra[1:]) + which
+            extra.append(source_ids(label, SYSTEMS[code], target, lost))
+        used = np.unique(codes[codes >= 0])
+        remap = np.full(len(rows) + sum(len(e) for e in extra[1:]), -1, dtype=np.int32)
+        remap[used] = np.arange(len(used), dtype=np.int32)
+        codes = np.where(codes >= 0, remap[codes], -1).astype(np.int32)
+        dictionary = pa.concat_arrays(extra).take(pa.array(used))
+        indices = pa.array(codes, mask=codes < 0)
+        return reference_from_dictionary(pa.DictionaryArray.from_arrays(indices, dictionary))
 
     def source_column(self, codes: np.ndarray) -> pd.Categorical:
         """The ``source`` column: each row's part label."""
@@ -75,12 +107,15 @@ class _Projection:
 
 def _scatter(length: int, parts: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
     """An array of ``length`` nulls with each part's values put at its row positions."""
+    filled = [(rows, values) for rows, values in parts if len(rows)]
+    if len(filled) == 1 and len(filled[0][0]) == length:
+        return filled[0][1]  # one part holds every row, in order (positions are ascending)
     position = np.full(length, -1, dtype=np.int64)
     offset = 0
-    for rows, _ in parts:
+    for rows, _ in filled:
         position[rows] = np.arange(offset, offset + len(rows))
         offset += len(rows)
-    values = pa.concat_arrays([pa.array([], type=pa.large_string())] + [v for _, v in parts])
+    values = pa.concat_arrays([pa.array([], type=pa.large_string())] + [v for _, v in filled])
     return values.take(pa.array(position, mask=position < 0))
 
 
@@ -106,12 +141,13 @@ def iter_canonical_tables(
     yield "spend", _spend(universe["spend"], labels.get("spend"))
 
 
-def _select(proj: _Projection, table: str) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def _select(proj: _Projection, table: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """The selected rows of ``table`` and their CRM codes."""
     frame = proj.universe[table]
     rows = proj.rows[table]
     if len(rows) != len(frame):
         frame = frame.take(rows)
-    return frame, rows, frame["system"].cat.codes.to_numpy()
+    return frame, frame["system"].cat.codes.to_numpy()
 
 
 def _columns(frame: pd.DataFrame, names: tuple[str, ...]) -> dict[str, object]:
@@ -209,18 +245,15 @@ _LAYOUTS: dict[str, tuple[str, tuple[tuple[str, ...] | _Ref, ...]]] = {
 
 def _crm_table(proj: _Projection, table: str) -> pd.DataFrame:
     """The canonical-shaped frame of CRM ``table`` laid out as :data:`_LAYOUTS` says."""
-    frame, rows, systems = _select(proj, table)
+    frame, systems = _select(proj, table)
     id_column, layout = _LAYOUTS[table]
     columns: dict[str, object] = {
-        id_column: string_array(proj.ids[table].take(pa.array(rows))),
+        id_column: string_array(proj.ids(table)),
         "source": proj.source_column(systems),
     }
     for part in layout:
         if isinstance(part, _Ref):
-            keys = frame[part.field].to_numpy()
-            # Encoded right away, so only one column of repeated ids exists at a time.
-            refs = pd.Series(string_array(proj.refs(part.target, keys, systems)))
-            columns[part.column] = as_reference(refs)
+            columns[part.column] = proj.refs(part.target, frame[part.field].to_numpy(), systems)
         else:
             columns.update(_columns(frame, part))
     return _frame(columns)

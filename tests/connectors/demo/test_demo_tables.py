@@ -354,3 +354,26 @@ def test_sales_cycles_grow_with_segment(demo_all):
     days = (won["close_date"] - won["created_at"]).dt.days
     median = days.groupby(won["segment"], observed=True).median()
     assert median["SMB"] < median["Mid-Market"] < median["Enterprise"]
+
+
+def test_references_hold_each_id_they_use_once(demo_all):
+    for name, frame in demo_all.tables.items():
+        for column in frame.columns:
+            if not TABLES[name].is_reference(column):
+                continue
+            values = frame[column]
+            categories = values.cat.categories
+            assert categories.is_unique, (name, column)
+            # Only the ids the column uses, however many rows point at each.
+            used = np.unique(values.cat.codes.to_numpy())
+            assert set(used[used >= 0]) == set(range(len(categories))), (name, column)
+            assert len(categories) <= values.notna().sum(), (name, column)
+
+
+def test_deleted_records_are_referenced_by_ids_no_row_has(demo_all):
+    deals, accounts = demo_all.tables["deals"], demo_all.tables["accounts"]
+    referenced = deals["account_id"].dropna().astype(str)
+    missing = ~referenced.isin(set(accounts["account_id"]))
+    assert missing.any()  # the demo deletes some accounts its deals still point at
+    prefixes = referenced[missing].str.split(":", n=1).str[0]
+    assert set(prefixes) <= {"demo-salesforce", "demo-hubspot"}
