@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sheets_sync.issues import DataIssue, Severity
+from sheets_sync.model import text_as_string
 
 DUPLICATE_COLUMNS = (
     "entity",
@@ -86,7 +87,9 @@ def duplicate_report(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, lis
     report = pd.concat(parts, ignore_index=True).sort_values(
         ["cross_source", "entity", "count", "key"], ascending=[False, False, False, True]
     )
-    return report.reset_index(drop=True), issues
+    # Arrow-backed text, like canonical text: a large company has a hundred thousand groups.
+    report = report.reset_index(drop=True)
+    return report.assign(**{c: text_as_string(report[c]) for c in report.columns}), issues
 
 
 def _members(entity: Entity, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -119,10 +119,12 @@ def _prepare(history: MetricTable, deals: MetricTable) -> _Steps:
     # Millions of entries: every full-length temporary costs, so arrays are reused, narrow
     # integer types are used where they fit, and already-sorted history is not reordered.
     position = history.rows_in(deals, "deal_id")
-    deal_key = position.astype(np.int64)  # keys past the deals' rows are added below
+    # Keys past the deals' rows are added below for unknown deals: at most one per entry.
+    wide = len(deals) + len(position) >= np.iinfo(np.int32).max
+    deal_key = position.astype(np.int64 if wide else np.int32)
     orphans = position < 0
     if orphans.any():
-        ids = history.column("deal_id").to_numpy()[orphans]
+        ids = history.column("deal_id")[orphans]  # a reference: factorised by its codes
         deal_key[orphans] = len(deals) + pd.factorize(ids)[0]
     stamp = history.times("entered_at")
     stage_order = pd.to_numeric(history.column("stage_order"), errors="coerce").to_numpy(
@@ -230,7 +232,7 @@ def _distinct_per_group(group: np.ndarray, deal_key: np.ndarray, slots: np.ndarr
     column = np.full(int(slots.max()) + 1, -1, dtype=np.int64)
     column[slots] = np.arange(len(slots))
     first = int(deal_key.min())
-    cell = (deal_key - first) * len(slots) + column[group]
+    cell = (deal_key.astype(np.int64) - first) * len(slots) + column[group]
     cells = (int(deal_key.max()) - first + 1) * len(slots)
     if cells <= _MAX_GRID_CELLS:
         # A deal x group presence grid: no sort, no hashing.
