@@ -155,8 +155,11 @@ def _prepare(history: MetricTable, deals: MetricTable) -> _Steps:
     known = left.copy()
     known[:-1] &= stamp[:-1] != NAT
     days = np.full(n, np.nan)
-    hops = np.flatnonzero(known)
-    days[hops] = (stamp[hops + 1] - stamp[hops]) / _NS_PER_DAY
+    if n > 1:
+        # One int64 temporary: the gap to the next entry, in days where the deal moved on.
+        gap = np.subtract(stamp[1:], stamp[:-1])
+        np.divide(gap, _NS_PER_DAY, out=days[:-1], where=known[:-1])
+        del gap
     last_order = np.full(len(pipeline_labels) + 1, np.nan)
     np.fmax.at(last_order, pipe + 1, stage_order)
     ever_left = np.zeros((len(pipeline_labels) + 1) * width, dtype=bool)
@@ -191,7 +194,8 @@ def _advances(same: np.ndarray, stage_order: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=bool)
     missing = np.isnan(stage_order)
     # Few distinct orders: hash them, sort those, then rank every entry by binary search.
-    values = np.sort(pd.unique(stage_order[~missing]))
+    values = pd.unique(stage_order)  # hashed in place: no copy of the present entries
+    values = np.sort(values[~np.isnan(values)])
     span = len(values) + 1
     deals = int(n - np.count_nonzero(same))
     # 32-bit keys halve the memory traffic whenever deals x distinct orders fit in them.
