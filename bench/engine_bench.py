@@ -175,10 +175,11 @@ def generate(size: int, seed: int) -> Dataset:
 def load_dataset(size: int, seed: int, data: str) -> tuple[Dataset, str]:
     """The demo source's company, read and blended like a refresh does, or the bench generator.
 
-    ``data`` is ``demo`` (``connectors.demo``; falls back to the generator when it is missing)
-    or ``bench``.
+    ``data`` is ``demo`` (three demo sources, one per part, as a two-CRM refresh config declares;
+    falls back to the generator when ``connectors.demo`` is missing), ``demo-all`` (one demo
+    source showing every part, as ``make demo`` reads it) or ``bench``.
     """
-    if data == "demo":
+    if data in ("demo", "demo-all"):
         try:
             from connectors.base import ReadContext
             from connectors.demo import DemoSource
@@ -189,11 +190,18 @@ def load_dataset(size: int, seed: int, data: str) -> tuple[Dataset, str]:
         else:
             context = ReadContext(started_at=NOW.to_pydatetime())
             options = {"size": size, "seed": seed, "as_of": NOW.date()}
+            if data == "demo-all":
+                source = DemoSource("demo", options)
+                parts = source.parts(source.read(context), release_input=True)
+                dataset = blend(parts, release_inputs=True)
+                del parts
+                release_free_memory()
+                return dataset, "one demo source (every part), blended"
             # One source per part of the demo company, as a two-CRM refresh config declares.
-            parts = (("sfdc", "salesforce"), ("hubspot", "hubspot"), ("ads", "spend"))
+            names = (("sfdc", "salesforce"), ("hubspot", "hubspot"), ("ads", "spend"))
             # The sources live until all three are read, so they share one generated company;
             # it is freed with them, as a refresh frees it, before anything is measured.
-            sources = [DemoSource(name, {**options, "flavor": flavor}) for name, flavor in parts]
+            sources = [DemoSource(name, {**options, "flavor": flavor}) for name, flavor in names]
             results = [(source.name, source.read(context)) for source in sources]
             del sources
             dataset = blend(results, release_inputs=True)
@@ -504,7 +512,10 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per query (median is shown)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
-        "--data", choices=("demo", "bench"), default="demo", help="demo source or bench generator"
+        "--data",
+        choices=("demo", "demo-all", "bench"),
+        default="demo",
+        help="three demo sources, one demo source of every part, or the bench generator",
     )
     args = parser.parse_args()
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]

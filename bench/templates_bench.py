@@ -1,11 +1,15 @@
 """Benchmark computing every tab of every bundled template on the demo company.
 
-Usage: ``python bench/templates_bench.py [--sizes 100000,1000000] [--write]``
+Usage: ``python bench/templates_bench.py [--sizes 100000,1000000] [--write] [--data demo-all]``
 
 For each size (number of deals; the demo source adds about 2x leads and activities, 4x stage
-history), the demo company is generated and blended once, exactly as a refresh does. Then each
-bundled template is built with :func:`sheets_sync.report.build_workbook` (every query, funnel,
-quality check, definitions and raw-data tab), timed on its own. The first template also pays the
+history), the demo company is generated and blended once, exactly as a refresh does: by default
+from three demo sources, one per part (``sfdc``, ``hubspot``, ``ads``), as a two-CRM config
+declares; with ``--data demo-all`` from one demo source showing every part, as ``make demo``
+reads it (its ids carry longer source labels, ``demo-salesforce:``...). Then each bundled
+template is built with :func:`sheets_sync.report.build_workbook` (every query, funnel, quality
+check, definitions and raw-data tab), timed on its own, after freed memory is handed back as a
+refresh does before it builds its workbook. The first template also pays the
 engine's one-off preparation of the dataset (dimension codes and joins), shown apart. With
 ``--write`` each workbook is also written to a temporary .xlsx and that time is shown too.
 
@@ -29,6 +33,7 @@ import psutil
 from engine_bench import NOW, load_dataset
 
 from sheets_sync.destinations.xlsx import XlsxDestination
+from sheets_sync.memory import release_free_memory
 from sheets_sync.metrics.engine import run_query
 from sheets_sync.metrics.query import Query
 from sheets_sync.report import ReportSettings, build_workbook
@@ -62,14 +67,14 @@ class PeakRss:
         self._thread.join()
 
 
-def run(sizes: list[int], seed: int, write: bool) -> None:
+def run(sizes: list[int], seed: int, write: bool, data: str = "demo") -> None:
     """Print one table per size: seconds per template, cells, and memory."""
     templates = list_templates()
     settings = ReportSettings(title="bench", currency="USD", currency_rates=RATES)
     mib = 2**20
     for size in sizes:
         loaded = time.perf_counter()
-        dataset, origin = load_dataset(size, seed, "demo")
+        dataset, origin = load_dataset(size, seed, data)
         loaded = time.perf_counter() - loaded
         rows = sum(len(f) for f in dataset.tables.values())
         base = psutil.Process().memory_info().rss
@@ -84,6 +89,7 @@ def run(sizes: list[int], seed: int, write: bool) -> None:
         worst = 0.0
         with PeakRss() as peak, tempfile.TemporaryDirectory() as folder:
             for template in templates:
+                release_free_memory()  # as a refresh does before it builds its workbook
                 start = time.perf_counter()
                 workbook = build_workbook(template, dataset, settings, NOW.to_pydatetime())
                 seconds = time.perf_counter() - start
@@ -113,10 +119,15 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000", help="comma-separated deal counts")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--write", action="store_true", help="also time the .xlsx write")
-    args = parser.parse_args()
-    run(
-        [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()], args.seed, args.write
+    parser.add_argument(
+        "--data",
+        choices=("demo", "demo-all"),
+        default="demo",
+        help="three demo sources (one per part) or one demo source showing every part",
     )
+    args = parser.parse_args()
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    run(sizes, args.seed, args.write, args.data)
 
 
 if __name__ == "__main__":

@@ -115,10 +115,14 @@ class Source(abc.ABC):
         """Test the connection and permissions; sources without credentials are always ok."""
         return CheckResult(True, f"{self.type} source {self.name!r} needs no credentials")
 
-    def parts(self, result: SourceResult) -> list[tuple[str, SourceResult]]:
+    def parts(
+        self, result: SourceResult, release_input: bool = False
+    ) -> list[tuple[str, SourceResult]]:
         """``result`` as ``(source name, result)`` pairs ready for blending.
 
         One pair under this source's name, unless the source reads several systems at once
         (the demo source's flavor ``all``): then one pair per system, named as its rows' ids.
+        With ``release_input`` a source that splits ``result`` may take the tables out of it
+        as it goes (the caller no longer needs them).
         """
         return [(self.name, result)]

@@ -116,9 +116,10 @@ class SourceRead:
     source: Source
     result: SourceResult
 
-    def parts(self) -> list[tuple[str, SourceResult]]:
-        """The ``(name, result)`` pairs to blend (several for multi-system sources)."""
-        return self.source.parts(self.result)
+    def parts(self, release_input: bool = False) -> list[tuple[str, SourceResult]]:
+        """The ``(name, result)`` pairs to blend (several for multi-system sources); with
+        ``release_input`` the result's tables may be handed over to them."""
+        return self.source.parts(self.result, release_input)
 
 
 def build_sources(config: RefreshConfig) -> list[Source]:
@@ -166,7 +167,7 @@ def read_sources(
 def blend_reads(reads: list[SourceRead], config: RefreshConfig) -> Dataset:
     """Blend what the sources read, as the config's blend section says; the reads' tables are
     handed over to the dataset (the reads are left without them)."""
-    parts = [part for read in reads for part in read.parts()]
+    parts = [part for read in reads for part in read.parts(release_input=True)]
     return blend(parts, channel_aliases=config.blend.channel_aliases or None, release_inputs=True)
 
 

@@ -47,9 +47,11 @@ class _Projection:
         self.universe = universe
         self.crm = {SYSTEMS.index(s): label for s, label in labels.items() if s in SYSTEMS}
         self.rows: dict[str, np.ndarray] = {}
+        self.sizes: dict[str, int] = {}  # rows per table, also once a table is consumed
         for table in CRM_TABLES:
             codes = universe[table]["system"].cat.codes.to_numpy()
             self.rows[table] = np.flatnonzero(np.isin(codes, list(self.crm)))
+            self.sizes[table] = len(codes)
         self._ids: dict[str, pa.Array] = {}
 
     def ids(self, table: str) -> pa.Array:
@@ -76,7 +78,7 @@ class _Projection:
         give a missing id; keys past the end give ids of rows that no longer exist (deleted
         records). Its categories are the ids it uses, in ``target``'s order."""
         known, rows = self.ids(target), self.rows[target]
-        size = len(self.universe[target])
+        size = self.sizes[target]
         position = np.full(size, -1, dtype=np.int64)  # a target row's place among ``known``
         position[rows] = np.arange(len(rows))
         codes = np.full(len(keys), -1, dtype=np.int64)
@@ -131,14 +133,25 @@ def canonical_tables(
 
 
 def iter_canonical_tables(
-    universe: Mapping[str, pd.DataFrame], labels: Mapping[str, str]
+    universe: Mapping[str, pd.DataFrame], labels: Mapping[str, str], consume: bool = False
 ) -> Iterator[tuple[str, pd.DataFrame]]:
     """:func:`canonical_tables` one table at a time, so a caller can process and release each
-    frame before the next is built (a large company holds millions of rows per table)."""
+    frame before the next is built (a large company holds millions of rows per table).
+
+    With ``consume``, ``universe`` (then a mutable mapping nobody else reads) loses each frame
+    once its canonical table is built: the company shrinks as its canonical tables grow.
+    """
     proj = _Projection(universe, labels)
     for table in CRM_TABLES:
-        yield table, _crm_table(proj, table)
-    yield "spend", _spend(universe["spend"], labels.get("spend"))
+        frame = _crm_table(proj, table)
+        if consume:
+            del universe[table]  # type: ignore[attr-defined]
+        yield table, frame
+        del frame
+    spend = _spend(universe["spend"], labels.get("spend"))
+    if consume:
+        del universe["spend"]  # type: ignore[attr-defined]
+    yield "spend", spend
 
 
 def _select(proj: _Projection, table: str) -> tuple[pd.DataFrame, np.ndarray]:

@@ -18,7 +18,7 @@ import pandas as pd
 from connectors.base import ReadContext, Source, SourceResult, Stream
 from connectors.demo.canonical import iter_canonical_tables
 from connectors.demo.options import parse_options
-from connectors.demo.universe import Company, shared_company
+from connectors.demo.universe import Company, generate_universe, shared_company
 from sheets_sync.issues import DataIssue
 from sheets_sync.memory import release_free_memory
 from sheets_sync.model import TABLE_NAMES, TABLES, conform, spec
@@ -67,15 +67,21 @@ class DemoSource(Source):
         """Generate (or reuse) the company and return the shown parts as canonical tables."""
         size, seed, as_of = self.settings.size, self.settings.seed, self.as_of(context)
         context.progress("generating demo company", 0, len(TABLE_NAMES))
-        self.company = shared_company(size, seed, as_of)
-        universe = self.company.tables
+        if self.settings.flavor == "all":
+            # Every part is read here: nobody else needs the company, so this read consumes
+            # it table by table and it never sits beside all of its canonical tables.
+            universe = generate_universe(size, seed, as_of)
+            consume = True
+        else:
+            self.company = shared_company(size, seed, as_of)
+            universe, consume = dict(self.company.tables), False
         tables: dict[str, pd.DataFrame] = {}
         issues: list[DataIssue] = []
-        frames = iter_canonical_tables(universe, self.labels())
+        frames = iter_canonical_tables(universe, self.labels(), consume)
         for done, (table, frame) in enumerate(frames, start=1):
             tables[table], found = conform(table, frame, self.name)
             del frame  # release the unconformed copy before the next table is built
-            release_free_memory(collect=False)
+            release_free_memory()  # collected: a finished frame may sit in a reference cycle
             issues.extend(found)
             context.progress(f"demo {table}", done, len(TABLE_NAMES))
         tables = {table: tables[table] for table in TABLE_NAMES}
@@ -90,33 +96,47 @@ class DemoSource(Source):
             },
         )
 
-    def parts(self, result: SourceResult) -> list[tuple[str, SourceResult]]:
+    def parts(
+        self, result: SourceResult, release_input: bool = False
+    ) -> list[tuple[str, SourceResult]]:
         """One ``(label, result)`` pair per part shown, each with only that part's rows.
 
         Blending expects one source name per result; flavor ``all`` holds three, so its result is
         split by the ``source`` column (``<name>-salesforce``, ``<name>-hubspot``,
-        ``<name>-spend``). Other flavors are returned whole.
+        ``<name>-spend``), one table at a time. With ``release_input`` each table is taken out of
+        ``result`` once split, so the whole read and its split copy never exist together. Other
+        flavors are returned whole.
         """
         labels = list(self.labels().values())
         if len(labels) == 1:
             return [(labels[0], result)]
+        split: dict[str, dict[str, pd.DataFrame]] = {label: {} for label in labels}
+        for name in list(result.tables):
+            frame = result.tables.pop(name) if release_input else result.tables[name]
+            for label in labels:
+                split[label][name] = _only(name, frame, label)
+            del frame
         # Issues concern the read as a whole: the first part carries them, none is dropped.
         return [
-            (label, _only(result, label, result.issues if i == 0 else []))
+            (
+                label,
+                SourceResult(
+                    tables=split[label],
+                    issues=result.issues if i == 0 else [],
+                    stats=dict(result.stats, part=label),
+                ),
+            )
             for i, label in enumerate(labels)
         ]
 
 
-def _only(result: SourceResult, label: str, issues: list[DataIssue]) -> SourceResult:
-    """The rows of ``result`` whose ``source`` is ``label``, in canonical types."""
-    tables = {}
-    for name, frame in result.tables.items():
-        part = frame.loc[(frame["source"] == label).to_numpy()].reset_index(drop=True)
-        for column in part.columns:
-            if TABLES[name].is_reference(column):
-                continue  # ids other parts' rows use do no harm and share one dictionary
-            if isinstance(part[column].dtype, pd.CategoricalDtype):
-                # The other parts' labels, stages... are no values of this part.
-                part[column] = part[column].cat.remove_unused_categories()
-        tables[name] = part
-    return SourceResult(tables=tables, issues=issues, stats=dict(result.stats, part=label))
+def _only(table: str, frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    """The rows of canonical ``table`` whose ``source`` is ``label``, in canonical types."""
+    part = frame.loc[(frame["source"] == label).to_numpy()].reset_index(drop=True)
+    for column in part.columns:
+        if TABLES[table].is_reference(column):
+            continue  # ids other parts' rows use do no harm and share one dictionary
+        if isinstance(part[column].dtype, pd.CategoricalDtype):
+            # The other parts' labels, stages... are no values of this part.
+            part[column] = part[column].cat.remove_unused_categories()
+    return part

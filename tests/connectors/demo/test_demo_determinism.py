@@ -11,7 +11,13 @@ import pandas as pd
 import pytest
 
 from connectors.base import ReadContext
-from connectors.demo import DemoSource, generate_universe, universe
+from connectors.demo import (
+    DemoSource,
+    canonical_tables,
+    generate_universe,
+    iter_canonical_tables,
+    universe,
+)
 from connectors.demo.ids import source_ids, vendor_ids
 from sheets_sync.model import namespaced
 
@@ -69,3 +75,32 @@ def test_sources_of_one_refresh_share_the_company_and_free_it_after():
     del first, second
     gc.collect()
     assert freed() is None
+
+
+def test_consuming_the_company_gives_the_same_tables_and_empties_it():
+    company = generate_universe(400, 3, date(2024, 2, 29))
+    labels = {"salesforce": "d-salesforce", "hubspot": "d-hubspot", "spend": "d-spend"}
+    expected = canonical_tables(company, labels)
+    consumed = dict(company)
+    for table, frame in iter_canonical_tables(consumed, labels, consume=True):
+        assert table not in consumed  # let go as soon as its canonical table exists
+        pd.testing.assert_frame_equal(frame, expected[table])
+    assert consumed == {}
+    assert len(company) == len(expected)  # the caller's own mapping is untouched
+
+
+def test_a_read_of_every_part_keeps_no_company_and_hands_its_tables_over():
+    options = {"size": 300, "seed": 5, "as_of": "2024-02-29"}
+    context = ReadContext(started_at=datetime(2024, 3, 1, tzinfo=UTC))
+    source = DemoSource("demo", options)
+    result = source.read(context)
+    assert source.company is None  # generated for this read alone and consumed by it
+    kept = source.parts(result)
+    again = DemoSource("demo", options).read(context)
+    handed = source.parts(again, release_input=True)
+    assert again.tables == {}  # each table went to the parts as it was split
+    assert [label for label, _ in handed] == [label for label, _ in kept]
+    for (_, a), (_, b) in zip(kept, handed, strict=True):
+        for table in a.tables:
+            pd.testing.assert_frame_equal(a.tables[table], b.tables[table])
+    assert len(result.tables) == 8  # without release_input the read keeps its tables
