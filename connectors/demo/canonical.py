@@ -43,15 +43,26 @@ class _Projection:
     repeated per referencing row.
     """
 
-    def __init__(self, universe: Mapping[str, pd.DataFrame], labels: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        universe: Mapping[str, pd.DataFrame],
+        labels: Mapping[str, str],
+        sizes: Mapping[str, int] | None = None,
+    ) -> None:
         self.universe = universe
         self.crm = {SYSTEMS.index(s): label for s, label in labels.items() if s in SYSTEMS}
         self.rows: dict[str, np.ndarray] = {}
-        self.sizes: dict[str, int] = {}  # rows per table, also once a table is consumed
+        # Rows per table as generated (keys at or past them are deleted records), also once a
+        # table is consumed or has lost other parts' rows.
+        self.sizes: dict[str, int] = {}
+        self.keys: dict[str, np.ndarray] = {}  # keys of the selected rows of referenced tables
         for table in CRM_TABLES:
-            codes = universe[table]["system"].cat.codes.to_numpy()
+            frame = universe[table]
+            codes = frame["system"].cat.codes.to_numpy()
             self.rows[table] = np.flatnonzero(np.isin(codes, list(self.crm)))
-            self.sizes[table] = len(codes)
+            self.sizes[table] = len(frame) if sizes is None else sizes[table]
+            if table in REFERENCED:
+                self.keys[table] = frame["key"].to_numpy()[self.rows[table]]
         self._ids: dict[str, pa.Array] = {}
 
     def ids(self, table: str) -> pa.Array:
@@ -79,8 +90,8 @@ class _Projection:
         records). Its categories are the ids it uses, in ``target``'s order."""
         known, rows = self.ids(target), self.rows[target]
         size = self.sizes[target]
-        position = np.full(size, -1, dtype=np.int64)  # a target row's place among ``known``
-        position[rows] = np.arange(len(rows))
+        position = np.full(size, -1, dtype=np.int64)  # a target key's place among ``known``
+        position[self.keys[target]] = np.arange(len(rows))
         codes = np.full(len(keys), -1, dtype=np.int64)
         present = np.flatnonzero((keys >= 0) & (keys < size))
         codes[present] = position[keys[present]]
@@ -133,15 +144,20 @@ def canonical_tables(
 
 
 def iter_canonical_tables(
-    universe: Mapping[str, pd.DataFrame], labels: Mapping[str, str], consume: bool = False
+    universe: Mapping[str, pd.DataFrame],
+    labels: Mapping[str, str],
+    consume: bool = False,
+    sizes: Mapping[str, int] | None = None,
 ) -> Iterator[tuple[str, pd.DataFrame]]:
     """:func:`canonical_tables` one table at a time, so a caller can process and release each
     frame before the next is built (a large company holds millions of rows per table).
 
     With ``consume``, ``universe`` (then a mutable mapping nobody else reads) loses each frame
     once its canonical table is built: the company shrinks as its canonical tables grow.
+    ``sizes`` gives each table's generated row count when rows of other parts were dropped
+    (:meth:`connectors.demo.universe.Company.let_go`).
     """
-    proj = _Projection(universe, labels)
+    proj = _Projection(universe, labels, sizes)
     for table in CRM_TABLES:
         frame = _crm_table(proj, table)
         if consume:

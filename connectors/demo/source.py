@@ -73,11 +73,12 @@ class DemoSource(Source):
             universe = generate_universe(size, seed, as_of)
             consume = True
         else:
-            self.company = shared_company(size, seed, as_of)
+            self.company = shared_company(size, seed, as_of, self.labels())
             universe, consume = dict(self.company.tables), False
+        sizes = self.company.sizes if self.company is not None else None
         tables: dict[str, pd.DataFrame] = {}
         issues: list[DataIssue] = []
-        frames = iter_canonical_tables(universe, self.labels(), consume)
+        frames = iter_canonical_tables(universe, self.labels(), consume, sizes)
         for done, (table, frame) in enumerate(frames, start=1):
             tables[table], found = conform(table, frame, self.name)
             del frame  # release the unconformed copy before the next table is built
@@ -85,6 +86,10 @@ class DemoSource(Source):
             issues.extend(found)
             context.progress(f"demo {table}", done, len(TABLE_NAMES))
         tables = {table: tables[table] for table in TABLE_NAMES}
+        del universe, frames
+        if self.company is not None:
+            # Its part is read: the company keeps only what the other sources will read.
+            self.company.let_go(self.labels())
         return SourceResult(
             tables=tables,
             issues=issues,

@@ -11,8 +11,10 @@ a deleted account). :mod:`connectors.demo.canonical` turns them into canonical t
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterable
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from connectors.demo.activities import build_activities
@@ -24,6 +26,7 @@ from connectors.demo.org import build_org
 from connectors.demo.spend import build_spend
 from connectors.demo.tickets import build_tickets
 from connectors.demo.timeline import Window, rng_for
+from connectors.demo.vocab import SYSTEMS
 from sheets_sync.memory import release_free_memory
 
 DEALS_PER_ACCOUNT = 1.6  # new-business deals per account: some accounts try twice, some never
@@ -72,26 +75,56 @@ def generate_universe(size: int, seed: int, as_of: date) -> dict[str, pd.DataFra
 
 
 class Company:
-    """One generated demo company: the frames of :func:`generate_universe`, read-only."""
+    """One generated demo company: the frames of :func:`generate_universe`, read-only.
+
+    Once a source has read a part (``salesforce``, ``hubspot`` or ``spend``), :meth:`let_go`
+    drops that part's rows, so the company shrinks as the sources of a refresh read it.
+    ``sizes`` keeps each table's generated row count: references at or past it point at
+    deleted records, whatever rows remain.
+    """
 
     def __init__(self, tables: dict[str, pd.DataFrame]) -> None:
         self.tables = tables
+        self.sizes = {name: len(frame) for name, frame in tables.items()}
+        #: Parts some source has read and whose rows are gone.
+        self.read_parts: set[str] = set()
+
+    def let_go(self, parts: Iterable[str]) -> None:
+        """Drop the rows of ``parts``, which a source has read and turned into canonical tables.
+
+        Rows keep their ``key``; a source that asks for a part already let go gets a company of
+        its own from :func:`shared_company`.
+        """
+        new = set(parts) - self.read_parts
+        self.read_parts |= new
+        systems = [SYSTEMS.index(p) for p in new if p in SYSTEMS]
+        for name in list(self.tables):
+            frame = self.tables[name]
+            if name == "spend":
+                if "spend" in new:
+                    self.tables[name] = frame.iloc[:0]
+            elif systems:
+                codes = frame["system"].cat.codes.to_numpy()
+                self.tables[name] = frame.take(np.flatnonzero(~np.isin(codes, systems)))
+            del frame
+            release_free_memory(collect=False)
 
 
 _shared: weakref.WeakValueDictionary[tuple[int, int, date], Company] = weakref.WeakValueDictionary()
 
 
-def shared_company(size: int, seed: int, as_of: date) -> Company:
+def shared_company(size: int, seed: int, as_of: date, parts: Iterable[str] = ()) -> Company:
     """The company for these options, generated once while anyone still holds it.
 
     Demo sources that show different parts of one company (a Salesforce part, a HubSpot part and
     the spend sheet in one refresh) hold the :class:`Company` they read, so the next source reuses
-    it instead of generating it again. Nothing else keeps it: once the refresh lets its sources
-    go, the company's memory (gigabytes at millions of deals) is freed.
+    it instead of generating it again, and each lets go of the part it read. Nothing else keeps
+    it: once the refresh lets its sources go, the company's memory is freed. A source asking for
+    ``parts`` that another source already let go gets a newly generated company.
     """
     key = (size, seed, as_of)
     company = _shared.get(key)
-    if company is None:
+    if company is None or company.read_parts & set(parts):
         company = Company(generate_universe(size, seed, as_of))
         _shared[key] = company
     return company

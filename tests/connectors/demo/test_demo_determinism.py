@@ -104,3 +104,33 @@ def test_a_read_of_every_part_keeps_no_company_and_hands_its_tables_over():
         for table in a.tables:
             pd.testing.assert_frame_equal(a.tables[table], b.tables[table])
     assert len(result.tables) == 8  # without release_input the read keeps its tables
+
+
+def test_each_source_lets_go_of_the_part_it_read():
+    options = {"size": 400, "seed": 5, "as_of": "2024-02-29"}
+    context = ReadContext(started_at=datetime(2024, 3, 1, tzinfo=UTC))
+    names = (("sf", "salesforce"), ("hs", "hubspot"), ("ads", "spend"))
+    sources = [DemoSource(name, {**options, "flavor": flavor}) for name, flavor in names]
+    first = sources[0].read(context)
+    company = sources[0].company
+    assert company.read_parts == {"salesforce"}
+    assert set(company.tables["deals"]["system"].astype(str)) == {"hubspot"}
+    results = [first] + [source.read(context) for source in sources[1:]]
+    assert all(source.company is company for source in sources)  # generated once
+    assert all(len(frame) == 0 for frame in company.tables.values())
+    # Each part equals the same part read from the whole company.
+    whole = generate_universe(400, 5, date(2024, 2, 29))
+    for (name, flavor), result in zip(names, results, strict=True):
+        expected = canonical_tables(whole, {flavor: name})
+        for table, frame in expected.items():
+            got = result.tables[table]
+            assert len(got) == len(frame), (name, table)
+            for column in frame.columns:
+                left = got[column].astype(object).where(got[column].notna(), None)
+                right = frame[column].astype(object).where(frame[column].notna(), None)
+                assert left.tolist() == right.tolist(), (name, table, column)
+    # A part already let go comes from a company of its own.
+    again = DemoSource("sf2", {**options, "flavor": "salesforce"})
+    again.read(context)
+    assert again.company is not company
+    assert len(again.read(context).tables["deals"]) == len(first.tables["deals"])
