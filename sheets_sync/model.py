@@ -24,7 +24,7 @@ the source, table and column of every missing required column or unconvertible v
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -337,8 +337,7 @@ def isin_strings(values: pd.Series, candidates: pd.Series) -> np.ndarray:
     every candidate into a Python object, which costs seconds with millions of ids.
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
-        # Each distinct value once, then spread to the rows by their codes.
-        return per_row(values, isin_strings(pd.Series(values.cat.categories), candidates), False)
+        return per_category(values, lambda labels: isin_strings(labels, candidates), False)
     if isinstance(candidates.dtype, pd.CategoricalDtype):
         used = np.unique(candidates.cat.codes.to_numpy())
         candidates = pd.Series(candidates.cat.categories[used[used >= 0]])
@@ -347,10 +346,17 @@ def isin_strings(values: pd.Series, candidates: pd.Series) -> np.ndarray:
     return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def per_row(values: pd.Series, per_category: np.ndarray, missing: Any) -> np.ndarray:
-    """For each row of the category column ``values``, the entry of ``per_category`` (one per
-    category) for its value, or ``missing`` where the row has none."""
-    padded = np.append(per_category, np.array([missing], dtype=per_category.dtype))
+def per_category(
+    values: pd.Series, compute: Callable[[pd.Series], np.ndarray], missing: Any
+) -> np.ndarray:
+    """``compute`` of the category column ``values``, evaluated once per category and spread
+    to the rows by their codes; rows without a value get ``missing``.
+
+    ``compute`` takes the categories as a Series and returns one result per category: a
+    reference column with millions of rows has far fewer distinct ids.
+    """
+    found = compute(pd.Series(values.cat.categories))
+    padded = np.append(found, np.array([missing], dtype=found.dtype))
     return padded[values.cat.codes.to_numpy()]  # code -1 picks the trailing ``missing``
 
 
@@ -604,8 +610,9 @@ def blank_column(kind: Kind, length: int, reference: bool = False) -> pd.Series:
     Category columns get string categories, like filled ones, so they stack with them.
     """
     if reference:
-        empty_ids = pd.Index(string_array(pa.array([], type=pa.large_string())))
-        return pd.Series(pd.Categorical.from_codes(np.full(length, -1), categories=empty_ids))
+        return reference_from_dictionary(
+            pa.nulls(length, pa.dictionary(pa.int32(), pa.large_string()))
+        )
     if kind is Kind.CATEGORY:
         empty = pd.Index([], dtype="string")
         return pd.Series(pd.Categorical.from_codes(np.full(length, -1), categories=empty))

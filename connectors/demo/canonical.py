@@ -95,18 +95,20 @@ class _Projection:
         codes = np.full(len(keys), -1, dtype=np.int64)
         present = np.flatnonzero((keys >= 0) & (keys < size))
         codes[present] = position[keys[present]]
-        extra = [known]
+        id_parts = [known]  # then the ids of deleted records, numbered after the known ones
+        count = len(known)
         gone = np.flatnonzero(keys >= size)
         for code, label in self.crm.items():
             mine = gone[systems[gone] == code]
             lost, which = np.unique(keys[mine], return_inverse=True)
-            codes[mine] = len(rows) + sum(len(e) for e in extra[1:]) + which
-            extra.append(source_ids(label, SYSTEMS[code], target, lost))
+            codes[mine] = count + which
+            id_parts.append(source_ids(label, SYSTEMS[code], target, lost))
+            count += len(lost)
         used = np.unique(codes[codes >= 0])
-        remap = np.full(len(rows) + sum(len(e) for e in extra[1:]), -1, dtype=np.int32)
+        remap = np.full(count, -1, dtype=np.int32)
         remap[used] = np.arange(len(used), dtype=np.int32)
         codes = np.where(codes >= 0, remap[codes], -1).astype(np.int32)
-        dictionary = pa.concat_arrays(extra).take(pa.array(used))
+        dictionary = pa.concat_arrays(id_parts).take(pa.array(used))
         indices = pa.array(codes, mask=codes < 0)
         return reference_from_dictionary(pa.DictionaryArray.from_arrays(indices, dictionary))
 

@@ -70,12 +70,10 @@ class DemoSource(Source):
         if self.settings.flavor == "all":
             # Every part is read here: nobody else needs the company, so this read consumes
             # it table by table and it never sits beside all of its canonical tables.
-            universe = generate_universe(size, seed, as_of)
-            consume = True
+            universe, consume, sizes = generate_universe(size, seed, as_of), True, None
         else:
             self.company = shared_company(size, seed, as_of, self.labels())
-            universe, consume = dict(self.company.tables), False
-        sizes = self.company.sizes if self.company is not None else None
+            universe, consume, sizes = dict(self.company.tables), False, self.company.sizes
         tables: dict[str, pd.DataFrame] = {}
         issues: list[DataIssue] = []
         frames = iter_canonical_tables(universe, self.labels(), consume, sizes)

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from connectors.base import SourceResult
 from sheets_sync.errors import SchemaError
 from sheets_sync.issues import DataIssue, Severity
-from sheets_sync.model import TABLE_NAMES, TABLES, Kind, arrow_strings, concat_tables, per_row
+from sheets_sync.model import TABLE_NAMES, TABLES, Kind, arrow_strings, concat_tables, per_category
 
 _MAX_IDS_SHOWN = 10
 _MAX_ROWS_KEPT = 50
@@ -83,7 +83,7 @@ def _unprefixed(source: str, ids: pd.Series) -> np.ndarray:
     are never flagged. Tested by Arrow on the column's own buffers, without a Python string
     per id (a reference column is tested once per distinct id)."""
     if isinstance(ids.dtype, pd.CategoricalDtype):
-        return per_row(ids, _unprefixed(source, pd.Series(ids.cat.categories)), False)
+        return per_category(ids, lambda labels: _unprefixed(source, labels), False)
     prefixed = pc.starts_with(arrow_strings(ids), pattern=f"{source}:")
     return np.asarray(pc.invert(prefixed).fill_null(False).to_numpy(zero_copy_only=False))
 

@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 from sheets_sync.dataset import Dataset
 from sheets_sync.errors import MetricError
 from sheets_sync.metrics.query import DIMENSIONS
-from sheets_sync.model import arrow_strings, per_row
+from sheets_sync.model import arrow_strings, per_category
 
 NAT = np.iinfo(np.int64).min
 
@@ -279,8 +279,7 @@ class KeyIndex:
         if len(self.values) == 0 or len(keys) == 0:
             return np.full(len(keys), -1, dtype=np.int32)
         if isinstance(keys.dtype, pd.CategoricalDtype):
-            # References: each distinct id is looked up once.
-            return per_row(keys, self.find(pd.Series(keys.cat.categories)), -1)
+            return per_category(keys, self.find, -1)  # references: each distinct id once
         options = pc.SetLookupOptions(self.values, skip_nulls=True)
         found = pc.index_in(arrow_strings(keys), options=options).fill_null(-1)
         return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int32)
