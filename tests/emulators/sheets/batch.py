@@ -114,25 +114,13 @@ def _parsed_paths(fields: str) -> list[list[str]]:
     return _paths(fields)
 
 
-def bounds(sheet: Sheet, rng: dict[str, Any]) -> tuple[int, int, int, int]:
-    """A GridRange as (r0, r1, c0, c1) with unbounded sides closed at the grid edge."""
-    r0 = int(rng.get("startRowIndex", 0))
-    r1 = int(rng.get("endRowIndex", sheet.rows))
-    c0 = int(rng.get("startColumnIndex", 0))
-    c1 = int(rng.get("endColumnIndex", sheet.cols))
-    if r1 < r0 or c1 < c0:
-        raise bad("Invalid range: end index before start index")
-    sheet.check_range(r0, r1, c0, c1)
-    return r0, r1, c0, c1
-
-
 def update_cells(book: Book, req: dict[str, Any]) -> dict[str, Any]:
     rows = req.get("rows", [])
     fields = req.get("fields")
     _check_cell_fields(fields)
     if "range" in req:
         sheet = book.sheet(req["range"].get("sheetId"))
-        r0, r1, c0, c1 = bounds(sheet, req["range"])
+        r0, r1, c0, c1 = sheet.bounds(req["range"])
         if len(rows) > r1 - r0 or any(len(r.get("values", [])) > c1 - c0 for r in rows):
             raise bad("Invalid requests: updateCells rows do not fit in the given range")
     elif "start" in req:
@@ -160,7 +148,7 @@ def update_cells(book: Book, req: dict[str, Any]) -> dict[str, Any]:
 
 def repeat_cell(book: Book, req: dict[str, Any]) -> dict[str, Any]:
     sheet = book.sheet(req["range"].get("sheetId"))
-    r0, r1, c0, c1 = bounds(sheet, req["range"])
+    r0, r1, c0, c1 = sheet.bounds(req["range"])
     _check_cell_fields(req.get("fields"))
     for r in range(r0, r1):
         for c in range(c0, c1):
@@ -170,7 +158,7 @@ def repeat_cell(book: Book, req: dict[str, Any]) -> dict[str, Any]:
 
 def copy_paste(book: Book, req: dict[str, Any]) -> dict[str, Any]:
     source = book.sheet(req["source"].get("sheetId"))
-    sr0, sr1, sc0, sc1 = bounds(source, req["source"])
+    sr0, sr1, sc0, sc1 = source.bounds(req["source"])
     dest = book.sheet(req["destination"].get("sheetId"))
     dr0 = int(req["destination"].get("startRowIndex", 0))
     dc0 = int(req["destination"].get("startColumnIndex", 0))
@@ -338,7 +326,7 @@ def _check_sources(book: Book, spec: Any) -> None:
         for key, value in spec.items():
             if key == "sources":
                 for rng in value:
-                    bounds(book.sheet(rng.get("sheetId")), rng)
+                    book.sheet(rng.get("sheetId")).bounds(rng)
             else:
                 _check_sources(book, value)
     elif isinstance(spec, list):
@@ -384,7 +372,7 @@ def add_conditional_format_rule(book: Book, req: dict[str, Any]) -> dict[str, An
         raise bad("Invalid requests: addConditionalFormatRule: all ranges must be on one sheet")
     sheet = book.sheet(next(iter(sheet_ids)))
     for rng in rule["ranges"]:
-        bounds(sheet, rng)
+        sheet.bounds(rng)
     index = int(req.get("index", 0))
     if index > len(sheet.conditional_formats):
         raise bad(f"Invalid requests: addConditionalFormatRule: index {index} out of bounds")
@@ -459,14 +447,14 @@ def delete_developer_metadata(book: Book, req: dict[str, Any]) -> dict[str, Any]
 
 def merge_cells(book: Book, req: dict[str, Any]) -> dict[str, Any]:
     sheet = book.sheet(req["range"].get("sheetId"))
-    bounds(sheet, req["range"])
+    sheet.bounds(req["range"])
     sheet.merges.append(copy.deepcopy(req["range"]))
     return {}
 
 
 def unmerge_cells(book: Book, req: dict[str, Any]) -> dict[str, Any]:
     sheet = book.sheet(req["range"].get("sheetId"))
-    r0, r1, c0, c1 = bounds(sheet, req["range"])
+    r0, r1, c0, c1 = sheet.bounds(req["range"])
     sheet.merges = [
         m
         for m in sheet.merges

@@ -100,6 +100,18 @@ class Sheet:
         if any(r >= rows or c >= cols for r, c in self.cells):
             self.cells = {k: v for k, v in self.cells.items() if k[0] < rows and k[1] < cols}
 
+    def bounds(self, rng: dict[str, Any]) -> tuple[int, int, int, int]:
+        """A GridRange as (r0, r1, c0, c1) with unbounded sides closed at the grid edge; 400
+        when it is reversed or leaves the grid."""
+        r0 = int(rng.get("startRowIndex", 0))
+        r1 = int(rng.get("endRowIndex", self.rows))
+        c0 = int(rng.get("startColumnIndex", 0))
+        c1 = int(rng.get("endColumnIndex", self.cols))
+        if r1 < r0 or c1 < c0:
+            raise bad("Invalid range: end index before start index")
+        self.check_range(r0, r1, c0, c1)
+        return r0, r1, c0, c1
+
     def check_range(self, r0: int, r1: int, c0: int, c1: int) -> None:
         """400 when the range leaves the grid, worded like Sheets."""
         if r1 > self.rows or c1 > self.cols or r0 < 0 or c0 < 0:

@@ -32,13 +32,7 @@ _KEYS = {
 
 def _check_range(book: Book, rng: dict[str, Any]) -> Sheet:
     sheet = book.sheet(rng.get("sheetId"))
-    r0 = int(rng.get("startRowIndex", 0))
-    r1 = int(rng.get("endRowIndex", sheet.rows))
-    c0 = int(rng.get("startColumnIndex", 0))
-    c1 = int(rng.get("endColumnIndex", sheet.cols))
-    if r1 < r0 or c1 < c0:
-        raise bad("Invalid range: end index before start index")
-    sheet.check_range(r0, r1, c0, c1)
+    sheet.bounds(rng)
     return sheet
 
 
