@@ -1,4 +1,5 @@
-"""Assertion helpers reading the emulator's stored spreadsheets."""
+"""Helpers for the Google Sheets tests: a first refresh opened as the user, and assertions
+reading the emulator's stored spreadsheets."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ from typing import Any
 import gspread
 from google.oauth2.credentials import Credentials
 
-from sheets_sync.destinations.gsheets import GoogleSheetsSettings, QuotaLimiters
+from sheets_sync.destinations.gsheets import (
+    GoogleSheetsDestination,
+    GoogleSheetsSettings,
+    QuotaLimiters,
+)
 from sheets_sync.destinations.gsheets.client import SheetsApi
+from tests.destinations.gsheets.workbooks import workbook
 from tests.emulators.sheets import SheetsEmulator
 
 MANAGED = ("Summary", "Raw deals")
@@ -44,3 +50,16 @@ def user_client(emulator: SheetsEmulator, credentials: Credentials) -> gspread.C
     )
     api = SheetsApi(credentials, settings, QuotaLimiters())
     return gspread.Client(None, session=api.session)  # type: ignore[arg-type]
+
+
+def written_as_user(
+    emulator: SheetsEmulator,
+    dest: GoogleSheetsDestination,
+    credentials: Credentials,
+    rows: int = 5,
+) -> tuple[str, gspread.Spreadsheet]:
+    """Write a ``rows``-deal report with ``dest``, then open the spreadsheet as its user would:
+    its id and the user's gspread handle on it."""
+    dest.write(workbook(rows))
+    spreadsheet_id = str(dest.spreadsheet_id)
+    return spreadsheet_id, user_client(emulator, credentials).open_by_key(spreadsheet_id)

@@ -13,7 +13,7 @@ from sheets_sync.destinations.gsheets import GoogleSheetsDestination
 from sheets_sync.destinations.gsheets.registry import TAB_KEY
 from sheets_sync.document import Theme
 from sheets_sync.errors import ConfigError, DestinationError
-from tests.destinations.gsheets.helpers import snapshot, user_client
+from tests.destinations.gsheets.helpers import snapshot, user_client, written_as_user
 from tests.destinations.gsheets.workbooks import TRICKY_NAMES, workbook
 from tests.emulators.sheets import SheetsEmulator
 
@@ -80,9 +80,7 @@ def test_user_tab_column_and_formula_survive_a_refresh(
     emulator: SheetsEmulator, make_destination: Make, credentials: Credentials
 ) -> None:
     dest = make_destination()
-    dest.write(workbook(5))
-    sid = str(dest.spreadsheet_id)
-    spreadsheet = user_client(emulator, credentials).open_by_key(sid)
+    sid, spreadsheet = written_as_user(emulator, dest, credentials)
     notes = spreadsheet.add_worksheet("My notes", rows=10, cols=3)
     notes.update_acell("A1", "='Raw deals'!C2")
     notes.update_acell("B1", "keep me")
@@ -106,9 +104,7 @@ def test_renamed_managed_tab_is_found_restored_and_formulas_follow(
     emulator: SheetsEmulator, make_destination: Make, credentials: Credentials
 ) -> None:
     dest = make_destination()
-    dest.write(workbook(5))
-    sid = str(dest.spreadsheet_id)
-    spreadsheet = user_client(emulator, credentials).open_by_key(sid)
+    sid, spreadsheet = written_as_user(emulator, dest, credentials)
     notes = spreadsheet.add_worksheet("My notes", rows=5, cols=2)
     notes.update_acell("A1", "='Raw deals'!A3")
     spreadsheet.worksheet("Raw deals").update_title("Deals (renamed)")
@@ -125,9 +121,7 @@ def test_deleted_managed_tab_is_recreated_with_a_warning(
     emulator: SheetsEmulator, make_destination: Make, credentials: Credentials
 ) -> None:
     dest = make_destination()
-    dest.write(workbook(5))
-    sid = str(dest.spreadsheet_id)
-    spreadsheet = user_client(emulator, credentials).open_by_key(sid)
+    sid, spreadsheet = written_as_user(emulator, dest, credentials)
     spreadsheet.del_worksheet(spreadsheet.worksheet("Summary"))
 
     result = dest.write(workbook(5))

@@ -22,7 +22,7 @@ from google.oauth2.credentials import Credentials
 
 from sheets_sync.destinations.gsheets import GoogleSheetsDestination
 from sheets_sync.errors import DestinationError
-from tests.destinations.gsheets.helpers import user_client
+from tests.destinations.gsheets.helpers import written_as_user
 from tests.destinations.gsheets.workbooks import workbook
 from tests.emulators.sheets import SheetsEmulator
 
@@ -135,8 +135,7 @@ def test_filters_and_pivot_follow_the_managed_tab_across_refreshes(
 ) -> None:
     rows = shape["rows"]
     dest = make_destination(payload_limit=shape["payload_limit"])
-    dest.write(workbook(rows))
-    spreadsheet = user_client(emulator, credentials).open_by_key(str(dest.spreadsheet_id))
+    _, spreadsheet = written_as_user(emulator, dest, credentials, rows)
     raw_id = _build_user_objects(spreadsheet, rows)
     before = _user_objects(spreadsheet)
     _assert_cover(before, raw_id, rows)
@@ -165,8 +164,7 @@ def test_a_failed_refresh_leaves_filters_and_pivot_untouched(
 ) -> None:
     rows = shape["rows"]
     dest = make_destination(payload_limit=shape["payload_limit"])
-    dest.write(workbook(rows))
-    spreadsheet = user_client(emulator, credentials).open_by_key(str(dest.spreadsheet_id))
+    _, spreadsheet = written_as_user(emulator, dest, credentials, rows)
     raw_id = _build_user_objects(spreadsheet, rows)
     before = _user_objects(spreadsheet)
     total = dest.write(workbook(rows, tag="v1")).requests
@@ -187,8 +185,7 @@ def test_deleting_the_source_tab_shows_ref_in_the_pivot_and_drops_its_filters(
 ) -> None:
     """The emulator's model of what Sheets does, which the refresh must never trigger."""
     dest = make_destination()
-    dest.write(workbook(5))
-    spreadsheet = user_client(emulator, credentials).open_by_key(str(dest.spreadsheet_id))
+    _, spreadsheet = written_as_user(emulator, dest, credentials)
     raw_id = _build_user_objects(spreadsheet, 5)
     spreadsheet.batch_update({"requests": [{"deleteSheet": {"sheetId": raw_id}}]})
 
@@ -205,9 +202,8 @@ def test_formulas_reaching_the_last_row_follow_it_and_others_stay(
     emulator: SheetsEmulator, make_destination: Make, credentials: Credentials
 ) -> None:
     dest = make_destination()
-    dest.write(workbook(5))
-    sid = str(dest.spreadsheet_id)
-    notes = user_client(emulator, credentials).open_by_key(sid).add_worksheet("Notes", 5, 3)
+    sid, spreadsheet = written_as_user(emulator, dest, credentials)
+    notes = spreadsheet.add_worksheet("Notes", 5, 3)
     # Row 6 is the last deal; row 3 the second; the string literal is not a reference.
     notes.update(
         [["='Raw deals'!A6", "='Raw deals'!A3", "=CONCAT(\"A6\", 'Raw deals'!$B$6:C6)"]],
@@ -231,9 +227,7 @@ def test_with_user_columns_cells_never_move_and_filters_keep_their_rows(
 ) -> None:
     """The documented exception: the grid only grows, so ranges over the old rows stay put."""
     dest = make_destination()
-    dest.write(workbook(5))
-    sid = str(dest.spreadsheet_id)
-    spreadsheet = user_client(emulator, credentials).open_by_key(sid)
+    sid, spreadsheet = written_as_user(emulator, dest, credentials)
     raw = spreadsheet.worksheet("Raw deals")
     raw.add_cols(1)
     raw.update_acell("G2", "first")
