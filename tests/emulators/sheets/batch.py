@@ -271,11 +271,14 @@ def append_dimension(book: Book, req: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def delete_dimension(book: Book, req: dict[str, Any]) -> dict[str, Any]:
-    rng = req["range"]
-    sheet = book.sheet(rng.get("sheetId"))
+def _dimension_range(book: Book, rng: dict[str, Any]) -> tuple[Sheet, int, int, bool]:
+    """A DimensionRange as its sheet, start and end index, and whether it spans rows."""
     start, end = int(rng.get("startIndex", 0)), int(rng["endIndex"])
-    rows = rng.get("dimension") == "ROWS"
+    return book.sheet(rng.get("sheetId")), start, end, rng.get("dimension") == "ROWS"
+
+
+def delete_dimension(book: Book, req: dict[str, Any]) -> dict[str, Any]:
+    sheet, start, end, rows = _dimension_range(book, req["range"])
     axis, key = (0, "rowCount") if rows else (1, "columnCount")
     count = end - start
     moved: dict[tuple[int, int], Cell] = {}
@@ -288,16 +291,15 @@ def delete_dimension(book: Book, req: dict[str, Any]) -> dict[str, Any]:
         moved[(r, c)] = cell
     sheet.cells = moved
     sheet.properties["gridProperties"][key] -= count
-    user_objects.adjust(book, sheet.sheet_id, str(rng.get("dimension")), start, count, False)
+    user_objects.adjust(
+        book, sheet.sheet_id, str(req["range"].get("dimension")), start, count, False
+    )
     return {}
 
 
 def insert_dimension(book: Book, req: dict[str, Any]) -> dict[str, Any]:
     """Insert rows/columns before ``startIndex``; cells at or after it move on."""
-    rng = req["range"]
-    sheet = book.sheet(rng.get("sheetId"))
-    start, end = int(rng.get("startIndex", 0)), int(rng["endIndex"])
-    rows = rng.get("dimension") == "ROWS"
+    sheet, start, end, rows = _dimension_range(book, req["range"])
     axis, key = (0, "rowCount") if rows else (1, "columnCount")
     if not 0 <= start < end or start > sheet.properties["gridProperties"][key]:
         raise bad(f"Invalid requests: insertDimension: range {start}:{end} is invalid")
@@ -312,7 +314,9 @@ def insert_dimension(book: Book, req: dict[str, Any]) -> dict[str, Any]:
     sheet.cells = moved
     sheet.properties["gridProperties"][key] += count
     shift_references(book, sheet, rows, start, count)
-    user_objects.adjust(book, sheet.sheet_id, str(rng.get("dimension")), start, count, True)
+    user_objects.adjust(
+        book, sheet.sheet_id, str(req["range"].get("dimension")), start, count, True
+    )
     return {}
 
 
