@@ -36,3 +36,12 @@ def test_other_c_libraries_are_left_alone(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(memory, "_libc", lambda: None)
     monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
     memory.map_large_blocks()  # no mallopt: nothing to call, nothing raised
+
+
+def test_a_young_collection_leaves_old_objects_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    collected: list[int] = []
+    monkeypatch.setattr(memory.gc, "collect", lambda generation=2: collected.append(generation))
+    memory.release_free_memory(generation=1)
+    memory.release_free_memory()
+    memory.release_free_memory(collect=False)
+    assert collected == [1, 2]
